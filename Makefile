@@ -1,0 +1,118 @@
+# kez-chat-server — build, run and test.
+#
+#   make run            install missing Debian packages (as root), build, start
+#   make test           the same set-up, then every test (unit + integration)
+#   make test-sanitize  the whole suite again on an ASan+UBSan build
+#
+# Variables: BUILD=release|sanitize, RUN_ARGS="--bind 127.0.0.1:6969 ..."
+
+SHELL       := /bin/bash
+BUILD       ?= release
+OUT         := build/$(BUILD)
+PREFIX      ?= /usr/local
+
+# Debian packages the build and the tests need (bookworm names).
+BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
+               libseccomp-dev node-llhttp
+TEST_DEPS   := python3 python3-pytest python3-cryptography lmdb-utils procps curl
+
+# llhttp: Debian's node-llhttp ships the C sources; newer releases ship
+# libllhttp-dev with a pkg-config file. Accept either.
+LLHTTP_PC   := $(shell pkg-config --exists libllhttp 2>/dev/null && echo yes)
+ifeq ($(LLHTTP_PC),yes)
+LLHTTP_CFLAGS := $(shell pkg-config --cflags libllhttp)
+LLHTTP_LIBS   := $(shell pkg-config --libs libllhttp)
+LLHTTP_SRC    :=
+else
+LLHTTP_DIR    ?= /usr/share/llhttp
+LLHTTP_CFLAGS := -I/usr/share/include/llhttp
+LLHTTP_LIBS   :=
+LLHTTP_SRC    := $(wildcard $(LLHTTP_DIR)/*.c)
+endif
+
+CC          ?= cc
+WARN        := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes \
+               -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS    += -D_GNU_SOURCE -Isrc $(LLHTTP_CFLAGS)
+CFLAGS_release  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS_sanitize := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                   -fno-sanitize-recover=undefined -DKEZ_SANITIZE=1
+LDFLAGS_release  := -pie -Wl,-z,relro,-z,now
+LDFLAGS_sanitize := -fsanitize=address,undefined
+CFLAGS      := -std=c17 $(WARN) $(CFLAGS_$(BUILD))
+LDLIBS      := -lcrypto -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
+
+COMMON_SRC  := $(wildcard src/common/*.c)
+DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c)
+UNIT_SRC    := $(wildcard tests/unit/*.c)
+
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(OUT)/%.o)
+DAEMON_OBJ  := $(DAEMON_SRC:%.c=$(OUT)/%.o)
+UNIT_OBJ    := $(UNIT_SRC:%.c=$(OUT)/%.o)
+LLHTTP_OBJ  := $(patsubst $(LLHTTP_DIR)/%.c,$(OUT)/llhttp/%.o,$(LLHTTP_SRC))
+
+SERVER      := $(OUT)/kez-chat-server
+UNIT_TESTS  := $(OUT)/unit-tests
+
+.PHONY: all deps build run test test-sanitize unit clean install
+.DEFAULT_GOAL := all
+
+all: deps build
+build: $(SERVER) $(UNIT_TESTS)
+
+# Installs what is missing when run as root; otherwise says what to install.
+deps:
+	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing (run 'make deps' as root, or apt-get install them)"; exit 1; \
+	  fi; \
+	fi
+
+$(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+$(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Third-party C sources: built as they are, without this project's -Werror set.
+$(OUT)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LLHTTP_CFLAGS) $(CFLAGS_$(BUILD)) -std=c17 -w -c -o $@ $<
+
+-include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+RUN_ARGS ?=
+run: all
+	@if [ "$$(id -u)" = 0 ] && ! printf '%s' "$(RUN_ARGS)" | grep -q -- '--user' && [ -z "$$KEZ_CHAT_USER" ]; then \
+	  echo "running as root: dropping to user 'nobody' (set RUN_ARGS=\"--user NAME\" to choose)"; \
+	  exec $(SERVER) --user nobody $(RUN_ARGS); \
+	else exec $(SERVER) $(RUN_ARGS); fi
+
+# The test command: unit tests (as pytest cases) and integration tests against
+# the real daemon. KEZ_BUILD tells the suite which binaries to start.
+PYTEST ?= /usr/bin/python3 -m pytest
+test: all
+	KEZ_BUILD=$(OUT) $(PYTEST) -q -p no:cacheprovider tests
+
+test-sanitize:
+	$(MAKE) BUILD=sanitize test
+
+unit: all
+	$(UNIT_TESTS)
+
+install: all
+	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
+
+clean:
+	rm -rf build

@@ -1,0 +1,44 @@
+/* Configuration from flags and KEZ_CHAT_* environment variables (flags win). */
+#ifndef KEZ_CONFIG_H
+#define KEZ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "common/handle.h"
+#include "common/log.h"
+
+#define KEZ_VERSION "0.1.0"
+#define KEZ_NAME    "kez-chat-server"
+
+struct config {
+	char                    bind_text[280];   /* as given, for messages */
+	struct sockaddr_storage bind_addr;
+	socklen_t               bind_addr_len;
+	const char             *db_path;
+	const char             *server;           /* this server's domain */
+	char                    sig_server_url[512]; /* no trailing slash */
+	const char             *web_dir;          /* NULL: placeholder page */
+	char                    public_url[512];  /* no trailing slash */
+	unsigned                workers;
+	const char             *user;             /* NULL: stay who we are */
+	const char             *reserved_file;
+	enum log_level          log_level;
+
+	size_t   max_header_bytes;  /* request line + headers */
+	size_t   max_body_bytes;
+	unsigned header_timeout_ms; /* a request's head (and body) must arrive within this */
+	unsigned idle_timeout_ms;   /* keep-alive idle time between requests */
+	unsigned max_connections;   /* per worker */
+	size_t   map_size;          /* LMDB map, bytes */
+
+	struct reserved_list reserved;
+};
+
+/* Fills `c` from argv and the environment. Prints help/version and exits 0
+ * for --help/--version; prints one line naming the flag and exits 2 for a bad
+ * value. */
+void config_load(struct config *c, int argc, char **argv);
+
+#endif

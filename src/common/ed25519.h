@@ -1,0 +1,23 @@
+/* Ed25519 (RFC 8032, pure) through OpenSSL libcrypto's EVP interface. */
+#ifndef KEZ_ED25519_H
+#define KEZ_ED25519_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ED25519_KEY_LEN  32
+#define ED25519_SIG_LEN  64
+#define ED25519_SEED_LEN 32
+
+/* true only when `sig` is a valid signature of msg by pub. */
+bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size_t len,
+		    const uint8_t sig[ED25519_SIG_LEN]);
+/* 0 on success, -1 on a libcrypto failure. */
+int  ed25519_sign(const uint8_t seed[ED25519_SEED_LEN], const uint8_t *msg, size_t len,
+		  uint8_t sig[ED25519_SIG_LEN]);
+int  ed25519_public_key(const uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN]);
+/* A fresh seed from the system's CSPRNG and its public key. */
+int  ed25519_generate(uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN]);
+
+#endif
