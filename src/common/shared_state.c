@@ -1,5 +1,6 @@
 #include "common/shared_state.h"
 
+#include <stddef.h>
 #include <sys/mman.h>
 
 struct shared_state *shared_state_create(void)

@@ -1,0 +1,74 @@
+#include "common/child.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+static volatile int stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+volatile int *child_stop_flag(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* The master blocks these to read them from a signalfd; children inherit
+	 * the mask and must take them back. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	return &stop_requested;
+}
+
+int child_drop_privileges(const struct config *cfg)
+{
+	if (cfg->user) {
+		errno = 0;
+		struct passwd *pw = getpwnam(cfg->user);
+		if (!pw) {
+			log_error("cannot drop privileges: no user '%s'", cfg->user);
+			return -1;
+		}
+		if (geteuid() == 0) {
+			if (setgroups(1, &pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+			    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+				log_error("cannot become user '%s': %s", cfg->user, strerror(errno));
+				return -1;
+			}
+			/* Proof, not trust: getting root back must now fail. */
+			if (setuid(0) == 0) {
+				log_error("privileges could be regained after dropping them");
+				return -1;
+			}
+		} else if (geteuid() != pw->pw_uid) {
+			log_error("--user %s needs the server to start as root", cfg->user);
+			return -1;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		log_error("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}

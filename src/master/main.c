@@ -1,0 +1,83 @@
+/* kez-chat-server: the master process. It reads the configuration, opens the
+ * listening socket, and forks the writer, the verifier and the workers. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/proctitle.h"
+#include "common/shared_state.h"
+#include "master/listener.h"
+#include "master/supervisor.h"
+
+/* Root is only for opening things; the processes that touch client data must
+ * not keep it. */
+static void check_user(const struct config *cfg)
+{
+	if (geteuid() == 0 && !cfg->user) {
+		fprintf(stderr, KEZ_NAME ": --user: refusing to run as root without it; name an "
+				"unprivileged user (e.g. --user nobody)\n");
+		exit(2);
+	}
+	if (!cfg->user)
+		return;
+	struct passwd *pw = getpwnam(cfg->user);
+	if (!pw) {
+		fprintf(stderr, KEZ_NAME ": --user: no such user '%s'\n", cfg->user);
+		exit(2);
+	}
+	if (geteuid() != 0 && geteuid() != pw->pw_uid) {
+		fprintf(stderr, KEZ_NAME ": --user: becoming '%s' needs the server to start as root\n",
+			cfg->user);
+		exit(2);
+	}
+	if (pw->pw_uid == 0) {
+		fprintf(stderr, KEZ_NAME ": --user: '%s' is root; name an unprivileged user\n", cfg->user);
+		exit(2);
+	}
+}
+
+/* Every worker may hold --max-connections sockets: raise the soft limit to
+ * what that needs, as far as the hard limit allows. */
+static void raise_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t want = (rlim_t)cfg->max_connections + 64 + 4 * cfg->workers;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		log_warn("open-file limit is %llu; --max-connections %u may not be reachable",
+			 (unsigned long long)rl.rlim_cur, cfg->max_connections);
+}
+
+int main(int argc, char **argv)
+{
+	proctitle_init(argc, argv);
+	static struct config cfg;
+	config_load(&cfg, argc, argv);
+	log_setup(cfg.log_level);
+	check_user(&cfg);
+	log_set_process("master");
+	proctitle_set("master");
+	raise_fd_limit(&cfg);
+
+	int listen_fd = listener_open(&cfg);
+	if (listen_fd < 0)
+		return 1;
+	struct shared_state *state = shared_state_create();
+	if (!state) {
+		log_error("cannot map the shared state page: %s", strerror(errno));
+		return 1;
+	}
+	log_info(KEZ_NAME " " KEZ_VERSION " starting: server %s, registry %s, %u workers", cfg.server,
+		 cfg.db_path, cfg.workers);
+	return supervisor_run(&cfg, listen_fd, state);
+}

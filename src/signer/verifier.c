@@ -1,0 +1,141 @@
+/* The verifier: the only process that canonicalizes and checks signatures.
+ * It holds no listening socket and no registry; it answers the fixed set of
+ * requests workers send over their socketpairs, treating each as hostile. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/child.h"
+#include "common/envelope.h"
+#include "common/ipc.h"
+#include "common/log.h"
+
+/* Messages taken from one worker before looking at the next: fairness. */
+#define BURST_PER_PEER 32
+#define MAX_QUEUED_REPLIES 4096
+
+struct verifier {
+	const struct child_context *ctx;
+	int                         epoll_fd;
+	struct ipc_channel         *peers;
+	unsigned char              *body; /* IPC_MAX_BODY */
+};
+
+static void answer_verify(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h,
+			  size_t len)
+{
+	struct ipc_verify_reply reply;
+	memset(&reply, 0, sizeof reply);
+	struct envelope_policy policy = {
+		.server = v->ctx->cfg->server,
+		.reserved = &v->ctx->cfg->reserved,
+		.now = (int64_t)time(NULL),
+	};
+	struct envelope_result result;
+	enum api_error e = envelope_check((const char *)v->body, len, &policy, &result, reply.detail,
+					  sizeof reply.detail);
+	reply.error = (uint32_t)e;
+	if (e == API_OK) {
+		reply.handle_len = (uint8_t)result.handle_len;
+		memcpy(reply.handle, result.handle, result.handle_len);
+		memcpy(reply.primary, result.primary, sizeof reply.primary);
+	}
+	log_debug("verify request %llu: %s", (unsigned long long)h->id, api_error_info(e)->code);
+	if (ipc_send(ch, IPC_VERIFY_REPLY, 0, h->id, &reply, sizeof reply) < 0)
+		log_warn("cannot answer a worker (its queue is full); it will time out");
+}
+
+static void watch(struct verifier *v, unsigned i, int want_out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
+	(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_MOD, v->peers[i].fd, &ev);
+}
+
+static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
+{
+	struct ipc_channel *ch = &v->peers[i];
+	if (events & EPOLLOUT) {
+		int rc = ipc_flush(ch);
+		if (rc != 0)
+			watch(v, i, 0);
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (int n = 0; n < BURST_PER_PEER; n++) {
+		struct ipc_header h;
+		ssize_t len = ipc_recv(ch->fd, &h, v->body, IPC_MAX_BODY);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EPROTO) {
+				log_warn("dropped a malformed message from worker slot %u", i + 1);
+				continue;
+			}
+			log_warn("worker slot %u: %s; no longer listening to it", i + 1, strerror(errno));
+			(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
+			return;
+		}
+		if (len == 0 && h.type == 0) {
+			(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
+			return;
+		}
+		if (h.type != IPC_VERIFY_REQUEST) {
+			log_warn("worker slot %u sent message type %u; ignored", i + 1, h.type);
+			continue;
+		}
+		answer_verify(v, ch, &h, (size_t)len);
+	}
+	if (ipc_pending(ch))
+		watch(v, i, 1);
+}
+
+int verifier_run(const struct child_context *ctx)
+{
+	volatile int *stop = child_stop_flag();
+	struct verifier v = { .ctx = ctx };
+	v.body = malloc(IPC_MAX_BODY);
+	v.peers = calloc(ctx->n_peers, sizeof *v.peers);
+	v.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (!v.body || !v.peers || v.epoll_fd < 0) {
+		log_error("cannot start: %s", strerror(errno));
+		return CHILD_EXIT_STARTUP;
+	}
+	for (unsigned i = 0; i < ctx->n_peers; i++) {
+		ipc_channel_init(&v.peers[i], ctx->peer_fds[i], MAX_QUEUED_REPLIES);
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+		if (epoll_ctl(v.epoll_fd, EPOLL_CTL_ADD, ctx->peer_fds[i], &ev) < 0) {
+			log_error("epoll_ctl: %s", strerror(errno));
+			return CHILD_EXIT_STARTUP;
+		}
+	}
+	if (child_drop_privileges(ctx->cfg) < 0)
+		return CHILD_EXIT_STARTUP;
+
+	atomic_fetch_add(&ctx->state->verifier_generation, 1);
+	atomic_store(&ctx->state->verifier_ready, 1);
+	log_debug("ready");
+
+	struct epoll_event events[64];
+	while (!*stop) {
+		int n = epoll_wait(v.epoll_fd, events, 64, 500);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int k = 0; k < n; k++)
+			serve_peer(&v, events[k].data.u32, events[k].events);
+	}
+	for (unsigned i = 0; i < ctx->n_peers; i++) {
+		(void)ipc_flush(&v.peers[i]);
+		ipc_channel_clear(&v.peers[i]);
+	}
+	free(v.peers);
+	free(v.body);
+	close(v.epoll_fd);
+	return 0;
+}

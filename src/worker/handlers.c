@@ -1,0 +1,199 @@
+/* The endpoints that answer at once: health, lookups, WebFinger, the web app. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/key_text.h"
+#include "common/rfc3339.h"
+#include "common/log.h"
+#include "worker/webfinger.h"
+#include "worker/worker.h"
+
+int render_record(struct worker *w, struct buf *out, const struct registry_record *rec)
+{
+	char key_hex[65], at[RFC3339_UTC_LEN + 1];
+	hex_encode(rec->primary, sizeof rec->primary, key_hex);
+	rfc3339_format_utc(rec->registered_at, at);
+	/* Handles, domains and URLs were validated to need no JSON escaping. */
+	return buf_printf(out,
+			  "{\"handle\":\"%s\",\"fqhn\":\"%s@%s\",\"primary\":\"ed25519:%s\","
+			  "\"sigchain_url\":\"%s/v1/sigchains/ed25519/%s\",\"registered_at\":\"%s\"}",
+			  rec->handle, rec->handle, w->cfg->server, key_hex, w->cfg->sig_server_url, key_hex, at);
+}
+
+static void send_json(struct worker *w, struct connection *c, int status, const char *content_type,
+		      const struct buf *body, const char *extra)
+{
+	struct response r = { .status = status, .content_type = content_type,
+			      .content_length = body->len, .extra_headers = extra };
+	response_send(w, c, &r, body->data);
+}
+
+void handle_healthz(struct worker *w, struct connection *c)
+{
+	bool up = atomic_load(&w->ctx->state->verifier_ready) && atomic_load(&w->ctx->state->writer_ready);
+	char body[512];
+	int n = snprintf(body, sizeof body, "{\"status\":\"%s\",\"server\":\"%s\",\"version\":\"" KEZ_VERSION "\"}",
+			 up ? "ok" : "unavailable", w->cfg->server);
+	struct response r = { .status = up ? 200 : 503, .content_type = "application/json",
+			      .content_length = (size_t)n };
+	response_send(w, c, &r, body);
+}
+
+static int hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = (char)tolower((unsigned char)ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* Percent-decodes and lowercases a handle segment. false when it cannot be a handle. */
+static bool decode_handle(const char *s, size_t n, char out[HANDLE_MAX_LEN + 1], size_t *len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '%') {
+			if (i + 2 >= n)
+				return false;
+			int hi = hex_value(s[i + 1]);
+			int lo = hex_value(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			ch = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (o >= HANDLE_MAX_LEN)
+			return false;
+		out[o++] = (char)tolower((unsigned char)ch);
+	}
+	out[o] = '\0';
+	*len = o;
+	return handle_is_valid(out, o);
+}
+
+void handle_user(struct worker *w, struct connection *c, const char *segment, size_t len)
+{
+	char handle[HANDLE_MAX_LEN + 1];
+	size_t handle_len;
+	if (!decode_handle(segment, len, handle, &handle_len)) {
+		response_error(w, c, API_NOT_FOUND, "no such handle");
+		return;
+	}
+	struct registry_record rec;
+	int found = registry_find_handle(&w->registry, handle, handle_len, &rec);
+	if (found < 0) {
+		response_error(w, c, API_INTERNAL, "the registry could not be read");
+		return;
+	}
+	if (found == 0) {
+		response_error(w, c, API_NOT_FOUND, "no such handle");
+		return;
+	}
+	char space[1024];
+	struct buf body = { .data = space, .len = 0, .cap = sizeof space, .max = sizeof space };
+	if (render_record(w, &body, &rec) < 0) {
+		response_error(w, c, API_INTERNAL, NULL);
+		return;
+	}
+	send_json(w, c, 200, "application/json", &body, NULL);
+}
+
+void handle_webfinger(struct worker *w, struct connection *c, const char *query, size_t len)
+{
+	static struct webfinger_query q; /* large; one request at a time per worker */
+	if (webfinger_parse_query(query, len, &q) < 0) {
+		response_error(w, c, API_BAD_REQUEST, "the query string is not valid percent-encoding");
+		return;
+	}
+	if (!q.has_resource) {
+		response_error(w, c, API_MISSING_RESOURCE, NULL);
+		return;
+	}
+	char handle[HANDLE_MAX_LEN + 1];
+	size_t handle_len;
+	if (!webfinger_resource_handle(q.resource, w->cfg->server, handle, &handle_len)) {
+		response_error(w, c, API_NOT_FOUND, "the resource is not an acct: of this server");
+		return;
+	}
+	struct registry_record rec;
+	int found = registry_find_handle(&w->registry, handle, handle_len, &rec);
+	if (found <= 0) {
+		response_error(w, c, found < 0 ? API_INTERNAL : API_NOT_FOUND, found < 0 ? NULL : "no such handle");
+		return;
+	}
+	char key_hex[65], sigchain[640];
+	hex_encode(rec.primary, sizeof rec.primary, key_hex);
+	snprintf(sigchain, sizeof sigchain, "%s/v1/sigchains/ed25519/%s", w->cfg->sig_server_url, key_hex);
+	struct buf body;
+	buf_init(&body, 64 * 1024);
+	if (webfinger_render(&body, rec.handle, w->cfg->server, w->cfg->public_url, sigchain, &q) < 0)
+		response_error(w, c, API_INTERNAL, NULL);
+	else
+		send_json(w, c, 200, "application/jrd+json", &body, NULL);
+	buf_free(&body);
+}
+
+void handle_register_options(struct worker *w, struct connection *c)
+{
+	struct response r = { .status = 204,
+			      .extra_headers = "Access-Control-Allow-Methods: POST\r\n"
+					       "Access-Control-Allow-Headers: content-type\r\n"
+					       "Access-Control-Max-Age: 86400\r\n" };
+	response_send(w, c, &r, NULL);
+}
+
+void handle_nats_auth(struct worker *w, struct connection *c)
+{
+	response_error(w, c, API_NOT_IMPLEMENTED, NULL);
+}
+
+static void placeholder_page(struct worker *w, struct connection *c)
+{
+	char page[2048];
+	int n = snprintf(page, sizeof page,
+			 "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			 "<title>kez-chat-server — %s</title>\n</head>\n<body>\n"
+			 "<h1>kez-chat-server</h1>\n"
+			 "<p>This is the kez-chat home server for <strong>%s</strong>, version " KEZ_VERSION ".</p>\n"
+			 "<p>The web app is not installed here yet (start the server with <code>--web-dir</code>).</p>\n"
+			 "<p>API: <a href=\"/v1/healthz\">/v1/healthz</a>, <code>GET /v1/u/&lt;handle&gt;</code>, "
+			 "<code>POST /v1/register</code>, <code>/.well-known/webfinger</code>.</p>\n"
+			 "</body>\n</html>\n",
+			 w->cfg->server, w->cfg->server);
+	struct response r = { .status = 200, .content_type = "text/html; charset=utf-8",
+			      .content_length = (size_t)n, .no_cache = true };
+	response_send(w, c, &r, page);
+}
+
+void handle_static(struct worker *w, struct connection *c, const char *path, size_t len)
+{
+	if (!w->has_site) {
+		placeholder_page(w, c);
+		return;
+	}
+	struct static_file f;
+	if (static_lookup(&w->site, path, len, &f) != API_OK) {
+		response_error(w, c, API_NOT_FOUND, NULL);
+		return;
+	}
+	char extra[128];
+	snprintf(extra, sizeof extra, "ETag: %s\r\n", f.etag);
+	struct response r = { .status = 200, .content_type = f.mime, .content_length = (size_t)f.size,
+			      .extra_headers = extra, .no_cache = f.no_cache };
+	if (c->req.if_none_match[0] &&
+	    static_etag_matches(c->req.if_none_match, strlen(c->req.if_none_match), f.etag))
+		r.status = 304;
+	response_head(w, c, &r);
+	if (r.status == 304 || c->req.method == HTTP_HEAD || f.size == 0) {
+		close(f.fd);
+		return;
+	}
+	c->file_fd = f.fd;
+	c->file_offset = 0;
+	c->file_left = f.size;
+}

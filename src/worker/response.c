@@ -1,0 +1,124 @@
+/* Status lines and headers. Every response says its length; CORS and
+ * connection handling are decided here once for all endpoints. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "worker/worker.h"
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return "Unknown";
+	}
+}
+
+void response_refresh_date(struct worker *w)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t now = time(NULL);
+	if (now == w->date_second)
+		return;
+	w->date_second = now;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	snprintf(w->date_header, sizeof w->date_header, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+		 days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
+}
+
+static bool body_allowed(const struct connection *c, int status)
+{
+	return c->req.method != HTTP_HEAD && status != 304 && status != 204;
+}
+
+void response_head(struct worker *w, struct connection *c, const struct response *r)
+{
+	if (!c->req.keep_alive || w->stopping || c->eof)
+		c->close_after_send = true;
+	const char *connection = "";
+	if (c->close_after_send)
+		connection = "Connection: close\r\n";
+	else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
+		connection = "Connection: keep-alive\r\n";
+	char head[1024];
+	int n = snprintf(head, sizeof head,
+			 "HTTP/1.1 %d %s\r\nServer: " KEZ_NAME "\r\n%s%s%s%sContent-Length: %zu\r\n%s%s%s\r\n",
+			 r->status, reason_phrase(r->status), w->date_header,
+			 r->content_type ? "Content-Type: " : "", r->content_type ? r->content_type : "",
+			 r->content_type ? "\r\n" : "", r->content_length,
+			 c->req.cors ? "Access-Control-Allow-Origin: *\r\n" : "",
+			 r->no_cache ? "Cache-Control: no-cache\r\n" : "", connection);
+	if (n < 0 || (size_t)n >= sizeof head) {
+		c->close_after_send = true;
+		return;
+	}
+	/* Extra headers go before the blank line that ends the head. */
+	size_t extra = r->extra_headers ? strlen(r->extra_headers) : 0;
+	if (buf_append(&c->out, head, (size_t)n - 2) < 0 ||
+	    (extra && buf_append(&c->out, r->extra_headers, extra) < 0) ||
+	    buf_append(&c->out, "\r\n", 2) < 0)
+		c->close_after_send = true;
+}
+
+void response_send(struct worker *w, struct connection *c, const struct response *r, const char *body)
+{
+	response_head(w, c, r);
+	if (body && body_allowed(c, r->status) && buf_append(&c->out, body, r->content_length) < 0)
+		c->close_after_send = true;
+}
+
+/* JSON string contents: the detail may quote what a client sent. */
+static void json_escape(const char *s, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *s && o + 7 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+}
+
+void response_error(struct worker *w, struct connection *c, enum api_error e, const char *detail)
+{
+	const struct api_error_info *info = api_error_info(e);
+	char message[512], body[700], allow[64];
+	json_escape(detail && *detail ? detail : info->message, message, sizeof message);
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, message);
+	if (n < 0 || (size_t)n >= sizeof body)
+		n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, info->code);
+	struct response r = { .status = info->status, .content_type = "application/json",
+			      .content_length = (size_t)n };
+	if (e == API_METHOD_NOT_ALLOWED) {
+		snprintf(allow, sizeof allow, "Allow: %s\r\n", route_allowed_methods(c->req.endpoint));
+		r.extra_headers = allow;
+	}
+	response_send(w, c, &r, body);
+}

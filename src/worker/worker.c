@@ -1,0 +1,230 @@
+/* An HTTP worker: one epoll loop over the shared listening socket, its
+ * client connections and its two socketpairs (verifier, writer). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "worker/worker.h"
+
+enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
+
+#define ACCEPTS_PER_WAKEUP 64
+#define IPC_TIMEOUT_MS     5000
+#define LINGER_TIMEOUT_MS  2000
+#define MAX_QUEUED_IPC     65536
+#define GENERATION_POLL_MS 100
+#define DRAIN_MIN_MS       10000
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void accept_connections(struct worker *w)
+{
+	for (int i = 0; i < ACCEPTS_PER_WAKEUP && !w->stopping; i++) {
+		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				log_warn("accept: %s (raise the open-file limit)", strerror(errno));
+			else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+				 errno != ECONNABORTED)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		/* Full: refuse this one rather than leave it unanswered in the queue. */
+		if (w->n_free == 0) {
+			close(fd);
+			continue;
+		}
+		connection_accept(w, fd);
+	}
+}
+
+static void read_replies(struct worker *w, struct ipc_channel *ch, uint32_t events)
+{
+	if (events & EPOLLOUT)
+		(void)ipc_flush(ch);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (;;) {
+		struct ipc_header h;
+		ssize_t len = ipc_recv(ch->fd, &h, w->ipc_body, IPC_MAX_BODY);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EPROTO) {
+				log_warn("dropped a malformed IPC message");
+				continue;
+			}
+			log_error("IPC receive: %s", strerror(errno));
+			return;
+		}
+		if (len == 0 && h.type == 0)
+			return;
+		registration_on_reply(w, &h, w->ipc_body, (size_t)len);
+	}
+}
+
+static void close_idle(struct worker *w)
+{
+	while (w->idle_deadlines.head)
+		connection_close(w, w->idle_deadlines.head);
+	/* Connections that have not started a request are idle too. */
+	for (unsigned i = 0; i < w->cfg->max_connections; i++) {
+		struct connection *c = &w->conns[i];
+		if (c->in_use && c->phase == PHASE_READING && !c->got_bytes && c->in.len == 0 &&
+		    c->out.len == 0 && c->file_fd < 0)
+			connection_close(w, c);
+	}
+}
+
+/* Stop taking connections, close the idle ones, let the rest finish. */
+static void begin_stop(struct worker *w)
+{
+	w->stopping = true;
+	unsigned timeout = w->cfg->header_timeout_ms > DRAIN_MIN_MS ? w->cfg->header_timeout_ms : DRAIN_MIN_MS;
+	w->stop_deadline_ms = w->now_ms + timeout;
+	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->listen_fd, NULL);
+	close(w->listen_fd);
+	w->listen_fd = -1;
+	close_idle(w);
+	log_debug("stopping: %u connections to finish", w->n_open);
+}
+
+static int setup(struct worker *w, const struct child_context *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+	char err[512];
+	w->ctx = ctx;
+	w->cfg = cfg;
+	w->listen_fd = ctx->listen_fd;
+	if (registry_open(&w->registry, cfg->db_path, cfg->map_size, false, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (cfg->web_dir) {
+		if (static_site_open(&w->site, cfg->web_dir, err, sizeof err) < 0) {
+			log_error("--web-dir: %s", err);
+			return -1;
+		}
+		w->has_site = true;
+	}
+	if (child_drop_privileges(cfg) < 0)
+		return -1;
+
+	w->conns = calloc(cfg->max_connections, sizeof *w->conns);
+	w->free_slots = calloc(cfg->max_connections, sizeof *w->free_slots);
+	w->ipc_body = malloc(IPC_MAX_BODY);
+	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (!w->conns || !w->free_slots || !w->ipc_body || w->epoll_fd < 0) {
+		log_error("cannot start: %s", strerror(errno));
+		return -1;
+	}
+	/* Lowest slots first: a light load keeps touching the same few pages. */
+	for (unsigned i = 0; i < cfg->max_connections; i++)
+		w->free_slots[i] = cfg->max_connections - 1 - i;
+	w->n_free = cfg->max_connections;
+
+	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, MAX_QUEUED_IPC);
+	ipc_channel_init(&w->to_writer, ctx->writer_fd, MAX_QUEUED_IPC);
+	w->seen_verifier_generation = atomic_load(&ctx->state->verifier_generation);
+	w->seen_writer_generation = atomic_load(&ctx->state->writer_generation);
+	if (getrandom(&w->next_sequence, sizeof w->next_sequence, 0) != sizeof w->next_sequence)
+		w->next_sequence = (uint32_t)getpid() << 12;
+
+	w->request_deadlines.timeout_ms = cfg->header_timeout_ms;
+	w->idle_deadlines.timeout_ms = cfg->idle_timeout_ms;
+	w->send_deadlines.timeout_ms = cfg->idle_timeout_ms;
+	w->ipc_deadlines.timeout_ms = IPC_TIMEOUT_MS;
+	w->linger_deadlines.timeout_ms = LINGER_TIMEOUT_MS;
+
+	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN };
+	struct epoll_event ev_v = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = TAG_VERIFIER };
+	struct epoll_event ev_w = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = TAG_WRITER };
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->listen_fd, &ev) < 0 ||
+	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->verifier_fd, &ev_v) < 0 ||
+	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->writer_fd, &ev_w) < 0) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	connection_settings_init();
+	w->now_ms = monotonic_ms();
+	response_refresh_date(w);
+	return 0;
+}
+
+static void teardown(struct worker *w)
+{
+	for (unsigned i = 0; i < w->cfg->max_connections; i++)
+		if (w->conns[i].in_use)
+			connection_close(w, &w->conns[i]);
+	ipc_channel_clear(&w->to_verifier);
+	ipc_channel_clear(&w->to_writer);
+	if (w->has_site)
+		static_site_close(&w->site);
+	registry_close(&w->registry);
+	free(w->conns);
+	free(w->free_slots);
+	free(w->ipc_body);
+	close(w->epoll_fd);
+}
+
+int worker_run(const struct child_context *ctx)
+{
+	volatile int *stop = child_stop_flag();
+	static struct worker w;
+	if (setup(&w, ctx) < 0)
+		return CHILD_EXIT_STARTUP;
+	log_debug("ready");
+
+	struct epoll_event events[256];
+	for (;;) {
+		if (*stop && !w.stopping)
+			begin_stop(&w);
+		if (w.stopping && (w.n_open == 0 || w.now_ms >= w.stop_deadline_ms))
+			break;
+		int timeout = deadline_next_timeout(&w);
+		if (w.ready_head)
+			timeout = 0;
+		else if (w.ipc_deadlines.head && (timeout < 0 || timeout > GENERATION_POLL_MS))
+			timeout = GENERATION_POLL_MS;
+		/* A signal landing just before epoll_wait must not wait for traffic. */
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		int n = epoll_wait(w.epoll_fd, events, 256, timeout);
+		if (n < 0 && errno != EINTR) {
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		w.now_ms = monotonic_ms();
+		response_refresh_date(&w);
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = events[i].data.u64;
+			if (tag == TAG_LISTEN)
+				accept_connections(&w);
+			else if (tag == TAG_VERIFIER)
+				read_replies(&w, &w.to_verifier, events[i].events);
+			else if (tag == TAG_WRITER)
+				read_replies(&w, &w.to_writer, events[i].events);
+			else if (w.conns[tag - TAG_CONN_BASE].in_use)
+				connection_on_event(&w, &w.conns[tag - TAG_CONN_BASE], events[i].events);
+		}
+		connection_run_ready(&w);
+		registration_check_generations(&w);
+		deadline_expire(&w);
+	}
+	if (w.n_open)
+		log_warn("stopping with %u connections still open", w.n_open);
+	teardown(&w);
+	return 0;
+}
