@@ -13,7 +13,7 @@ PREFIX      ?= /usr/local
 
 # Debian packages the build and the tests need (bookworm names).
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
-               libseccomp-dev node-llhttp
+               libseccomp-dev node-llhttp libcurl4-openssl-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography lmdb-utils procps curl
 
 # llhttp: Debian's node-llhttp ships the C sources; newer releases ship
@@ -44,21 +44,24 @@ LDLIBS      := -lcrypto -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 
 COMMON_SRC  := $(wildcard src/common/*.c)
 DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c)
+KEZCTL_SRC  := $(wildcard src/kezctl/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(OUT)/%.o)
 DAEMON_OBJ  := $(DAEMON_SRC:%.c=$(OUT)/%.o)
+KEZCTL_OBJ  := $(KEZCTL_SRC:%.c=$(OUT)/%.o)
 UNIT_OBJ    := $(UNIT_SRC:%.c=$(OUT)/%.o)
 LLHTTP_OBJ  := $(patsubst $(LLHTTP_DIR)/%.c,$(OUT)/llhttp/%.o,$(LLHTTP_SRC))
 
 SERVER      := $(OUT)/kez-chat-server
 UNIT_TESTS  := $(OUT)/unit-tests
+KEZCTL      := $(OUT)/kezctl
 
 .PHONY: all deps build run test test-sanitize unit clean install
 .DEFAULT_GOAL := all
 
 all: deps build
-build: $(SERVER) $(UNIT_TESTS)
+build: $(SERVER) $(UNIT_TESTS) $(KEZCTL)
 
 # Installs what is missing when run as root; otherwise says what to install.
 deps:
@@ -81,6 +84,9 @@ $(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
 $(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 
+$(KEZCTL): $(KEZCTL_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lcurl
+
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -90,7 +96,7 @@ $(OUT)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LLHTTP_CFLAGS) $(CFLAGS_$(BUILD)) -std=c17 -w -c -o $@ $<
 
--include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(KEZCTL_OBJ:.o=.d)
 
 RUN_ARGS ?=
 run: all
@@ -113,6 +119,7 @@ unit: all
 
 install: all
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
+	install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl
 
 clean:
 	rm -rf build

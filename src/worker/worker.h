@@ -54,7 +54,7 @@ struct request {
 	bool           keep_alive;
 	bool           expect_continue;
 	bool           body_wanted;
-	bool           cors;          /* /v1/* and /.well-known/webfinger */
+	bool           cors;          /* under /v1/, and /.well-known/webfinger */
 	size_t         head_bytes;    /* request line + headers seen so far */
 	struct buf     target;        /* the request target as received */
 	char           content_type[SMALL_HEADER_MAX];
