@@ -1,0 +1,55 @@
+#include "common/ed25519.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+/* One digest context reused for every verification: registration's hot
+ * path then allocates only the key object. */
+static EVP_MD_CTX *shared_ctx(void)
+{
+	static EVP_MD_CTX *ctx;
+	if (!ctx)
+		ctx = EVP_MD_CTX_new();
+	else
+		EVP_MD_CTX_reset(ctx);
+	return ctx;
+}
+
+bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size_t len,
+		    const uint8_t sig[ED25519_SIG_LEN])
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY_LEN);
+	EVP_MD_CTX *ctx = shared_ctx();
+	bool ok = key && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+		  EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, msg, len) == 1;
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+int ed25519_sign(const uint8_t seed[ED25519_SEED_LEN], const uint8_t *msg, size_t len,
+		 uint8_t sig[ED25519_SIG_LEN])
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_SEED_LEN);
+	EVP_MD_CTX *ctx = shared_ctx();
+	size_t sig_len = ED25519_SIG_LEN;
+	int ok = key && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
+		 EVP_DigestSign(ctx, sig, &sig_len, msg, len) == 1 && sig_len == ED25519_SIG_LEN;
+	EVP_PKEY_free(key);
+	return ok ? 0 : -1;
+}
+
+int ed25519_public_key(const uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN])
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_SEED_LEN);
+	size_t n = ED25519_KEY_LEN;
+	int ok = key && EVP_PKEY_get_raw_public_key(key, pub, &n) == 1 && n == ED25519_KEY_LEN;
+	EVP_PKEY_free(key);
+	return ok ? 0 : -1;
+}
+
+int ed25519_generate(uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN])
+{
+	if (RAND_bytes(seed, ED25519_SEED_LEN) != 1)
+		return -1;
+	return ed25519_public_key(seed, pub);
+}
