@@ -46,30 +46,36 @@ static bool string_is(const json_t *v, const char *want)
 	       memcmp(json_string_value(v), want, strlen(want)) == 0;
 }
 
-static json_t *decode(const char *body, size_t len)
+static json_t *decode(const char *body, size_t len, bool *numbers_as_reals)
 {
 	json_error_t err;
 	size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
 	json_t *root = json_loadb(body, len, flags, &err);
+	*numbers_as_reals = false;
 	/* Integers beyond 64 bits are still valid JSON: JCS reads every number
 	 * as a double anyway. */
-	if (!root && json_error_code(&err) == json_error_numeric_overflow)
+	if (!root && json_error_code(&err) == json_error_numeric_overflow) {
 		root = json_loadb(body, len, flags | JSON_DECODE_INT_AS_REAL, &err);
+		*numbers_as_reals = true;
+	}
 	return root;
 }
 
-static bool version_is_one(const json_t *v)
+/* The integer 1; when every number had to be read as a double, 1.0 is all
+ * that can be told. */
+static bool version_is_one(const json_t *v, bool numbers_as_reals)
 {
 	if (json_is_integer(v))
 		return json_integer_value(v) == 1;
-	return false;
+	return numbers_as_reals && json_is_real(v) && json_real_value(v) == 1.0;
 }
 
 enum api_error envelope_check(const char *body, size_t len, const struct envelope_policy *policy,
 			      struct envelope_result *out, char *detail, size_t cap)
 {
 	detail[0] = '\0';
-	json_t *root = decode(body, len);
+	bool numbers_as_reals;
+	json_t *root = decode(body, len, &numbers_as_reals);
 	if (!root || !json_is_object(root)) {
 		json_decref(root);
 		return say(detail, cap, API_MALFORMED_JSON,
@@ -94,7 +100,7 @@ enum api_error envelope_check(const char *body, size_t len, const struct envelop
 		e = say(detail, cap, API_INVALID_ENVELOPE, "payload and signature must be objects");
 	else if (!string_is(json_object_get(payload, "type"), PAYLOAD_TYPE))
 		e = say(detail, cap, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
-	else if (!version_is_one(json_object_get(payload, "version")))
+	else if (!version_is_one(json_object_get(payload, "version"), numbers_as_reals))
 		e = say(detail, cap, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
 	else if (!json_is_string(handle) || !json_is_string(primary) || !json_is_string(server) ||
 		 !json_is_string(created))

@@ -35,13 +35,20 @@ static struct connection *conn_of(llhttp_t *p)
 	return p->data;
 }
 
+/* Stops the parser: the request is answered with `e` and the connection closed. */
+static int stop_with(struct connection *c, enum api_error e)
+{
+	if (c->req.early_error == API_OK || e == API_HEADERS_TOO_LARGE)
+		c->req.early_error = e;
+	c->req.stopped = true;
+	return HPE_USER;
+}
+
 static int count_head(struct connection *c, size_t n)
 {
 	c->req.head_bytes += n;
-	if (c->req.head_bytes > active_worker->cfg->max_header_bytes) {
-		c->req.early_error = API_HEADERS_TOO_LARGE;
-		return HPE_USER;
-	}
+	if (c->req.head_bytes > active_worker->cfg->max_header_bytes)
+		return stop_with(c, API_HEADERS_TOO_LARGE);
 	return 0;
 }
 
@@ -63,6 +70,7 @@ static int on_message_begin(llhttp_t *p)
 	struct request *r = &c->req;
 	r->endpoint = EP_NONE;
 	r->early_error = API_OK;
+	r->stopped = false;
 	r->keep_alive = false;
 	r->expect_continue = false;
 	r->body_wanted = false;
@@ -85,10 +93,8 @@ static int on_url(llhttp_t *p, const char *at, size_t n)
 	struct connection *c = conn_of(p);
 	if (count_head(c, n))
 		return HPE_USER;
-	if (buf_append(&c->req.target, at, n) < 0) {
-		c->req.early_error = API_HEADERS_TOO_LARGE;
-		return HPE_USER;
-	}
+	if (buf_append(&c->req.target, at, n) < 0)
+		return stop_with(c, API_HEADERS_TOO_LARGE);
 	return 0;
 }
 
@@ -175,11 +181,9 @@ static int on_headers_complete(llhttp_t *p)
 	size_t limit = w->cfg->max_body_bytes;
 	bool too_big = chunked ? false : p->content_length > limit;
 	if (r->early_error != API_OK && (chunked || too_big))
-		return HPE_USER; /* answer now, without reading a body nobody wants */
-	if (too_big) {
-		r->early_error = API_PAYLOAD_TOO_LARGE;
-		return HPE_USER;
-	}
+		return stop_with(c, r->early_error); /* answer now, without reading a body nobody wants */
+	if (too_big)
+		return stop_with(c, API_PAYLOAD_TOO_LARGE);
 	if (r->expect_continue && r->early_error == API_OK)
 		(void)buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
 	return 0;
@@ -191,15 +195,10 @@ static int on_body(llhttp_t *p, const char *at, size_t n)
 	struct request *r = &c->req;
 	size_t limit = active_worker->cfg->max_body_bytes;
 	r->body_seen += n;
-	if (r->body_seen > limit) {
-		if (r->early_error == API_OK)
-			r->early_error = API_PAYLOAD_TOO_LARGE;
-		return HPE_USER;
-	}
-	if (r->body_wanted && buf_append(&r->body, at, n) < 0) {
-		r->early_error = API_PAYLOAD_TOO_LARGE;
-		return HPE_USER;
-	}
+	if (r->body_seen > limit)
+		return stop_with(c, API_PAYLOAD_TOO_LARGE);
+	if (r->body_wanted && buf_append(&r->body, at, n) < 0)
+		return stop_with(c, API_PAYLOAD_TOO_LARGE);
 	return 0;
 }
 
@@ -391,9 +390,9 @@ int connection_flush(struct worker *w, struct connection *c)
 static void respond_to_parse_error(struct worker *w, struct connection *c, llhttp_errno_t err)
 {
 	enum api_error e = c->req.early_error;
-	if (err != HPE_USER || e == API_OK) {
+	if (!c->req.stopped || e == API_OK) {
 		e = API_BAD_REQUEST;
-		log_debug("bad request: %s", llhttp_get_error_reason(&c->parser));
+		log_debug("bad request: %s (%s)", llhttp_errno_name(err), llhttp_get_error_reason(&c->parser));
 	}
 	c->close_after_send = true;
 	if (c->req.endpoint == EP_NONE)

@@ -50,6 +50,7 @@ enum ipc_stage { STAGE_NONE, STAGE_VERIFY, STAGE_INSERT };
 struct request {
 	enum endpoint  endpoint;
 	enum api_error early_error;   /* decided when the head is complete */
+	bool           stopped;       /* our callback stopped the parser: answer early_error */
 	uint8_t        method;        /* llhttp_method_t */
 	bool           keep_alive;
 	bool           expect_continue;
