@@ -1,0 +1,338 @@
+"""POST /v1/register: every row of API.md's check table, in its order."""
+import json
+import threading
+import uuid
+
+import pytest
+
+import kez_client as kc
+
+
+def unique(prefix="u"):
+    return (prefix + uuid.uuid4().hex)[:20]
+
+
+def error_of(r):
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"error", "message"} and body["message"]
+    return body["error"]
+
+
+def post_envelope(port, env, content_type="application/json"):
+    return kc.register(port, json.dumps(env).encode(), content_type)
+
+
+def envelope(handle=None, **payload_changes):
+    payload, key = kc.make_payload(handle or unique())
+    payload.update(payload_changes)
+    return kc.sign_envelope(payload, key), key
+
+
+def test_success_returns_record_and_location(port):
+    handle = unique("ok")
+    body, key = kc.make_envelope(handle)
+    r = kc.register(port, body)
+    assert r.status == 201, r
+    assert r.headers["location"] == "/v1/u/" + handle
+    assert r.headers["access-control-allow-origin"] == "*"
+    rec = r.json()
+    hexkey = kc.key_text(key)[8:]
+    assert rec["handle"] == handle
+    assert rec["fqhn"] == handle + "@kez.test"
+    assert rec["primary"] == "ed25519:" + hexkey
+    assert rec["sigchain_url"] == "http://sig.test:7878/v1/sigchains/ed25519/" + hexkey
+    assert rec["registered_at"].endswith("Z") and len(rec["registered_at"]) == 20
+    got = kc.get(port, "/v1/u/" + handle)
+    assert got.status == 200 and got.json() == rec
+
+
+# Row 1 then row 2: the media type is judged before the size.
+@pytest.mark.parametrize("ctype", ["text/plain", "application/jsonx", "", "application/x-www-form-urlencoded"])
+def test_row1_unsupported_media_type(port, ctype):
+    body, _ = kc.make_envelope(unique())
+    r = kc.register(port, body, ctype)
+    assert r.status == 415 and error_of(r) == "unsupported_media_type"
+
+
+def test_row1_before_row2(port):
+    r = kc.register(port, b"x" * 20000, "text/plain")
+    assert r.status == 415 and error_of(r) == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8", "Application/JSON", "application/json ;charset=UTF-8"])
+def test_row1_parameters_allowed(port, ctype):
+    body, _ = kc.make_envelope(unique())
+    assert kc.register(port, body, ctype).status == 201
+
+
+def test_row2_payload_too_large(port):
+    env, _ = envelope(pad="x" * 17000)
+    r = post_envelope(port, env)
+    assert r.status == 413 and error_of(r) == "payload_too_large"
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"[]", b"\"text\"", b"{", b"{\"kez\":1,\"kez\":2}",
+    b"{\"kez\":\"handle_registration\",\"payload\":{\"a\":{\"b\":1,\"b\":2}}}",
+    b"{\"kez\":\"\xff\xfe\"}", b"{\"kez\":\"\\ud800\"}", b"{\"a\":1}{\"b\":2}",
+])
+def test_row3_malformed_json(port, body):
+    r = kc.register(port, body)
+    assert r.status == 400 and error_of(r) == "malformed_json", body
+
+
+def test_row3_before_row4(port):
+    # duplicate keys inside an otherwise valid envelope
+    body, _ = kc.make_envelope(unique())
+    text = body.decode()
+    text = text.replace('"kez": "handle_registration"', '"kez": "handle_registration", "kez": "handle_registration"')
+    r = kc.register(port, text.encode())
+    assert r.status == 400 and error_of(r) == "malformed_json"
+
+
+def _mutations_row4():
+    return [
+        lambda e: e.update(kez="other"),
+        lambda e: e.pop("kez"),
+        lambda e: e.update(payload="x"),
+        lambda e: e.update(signature=[1]),
+        lambda e: e["payload"].update(type="kez.chat.other"),
+        lambda e: e["payload"].update(version=2),
+        lambda e: e["payload"].update(version="1"),
+        lambda e: e["payload"].update(version=1.5),
+        lambda e: e["payload"].update(version=True),
+        lambda e: e["payload"].update(handle=5),
+        lambda e: e["payload"].pop("created_at"),
+        lambda e: e["payload"].update(server=None),
+        lambda e: e["signature"].update(sig=7),
+        lambda e: e["signature"].pop("alg"),
+    ]
+
+
+@pytest.mark.parametrize("i", range(len(_mutations_row4())))
+def test_row4_invalid_envelope(port, i):
+    env, _ = envelope("ADMIN")  # would also fail rows 9/10: row 4 must win
+    _mutations_row4()[i](env)
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "invalid_envelope", env
+
+
+def test_row5_unsupported_algorithm(port):
+    env, _ = envelope("Bad Handle")
+    env["signature"]["alg"] = "ed448"
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "unsupported_algorithm"
+
+
+@pytest.mark.parametrize("field,value", [
+    ("primary", "ed25519:" + "A" * 64), ("primary", "ed25519:" + "a" * 63), ("primary", "ED25519:" + "a" * 64),
+    ("key", "ed25519:" + "g" * 64), ("key", "a" * 64),
+])
+def test_row6_invalid_key(port, field, value):
+    env, _ = envelope(server="elsewhere")  # row 8 would fail too
+    if field == "primary":
+        env["payload"]["primary"] = value
+    else:
+        env["signature"]["key"] = value
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "invalid_key"
+
+
+def test_uppercase_hex_key_is_invalid(port):
+    payload, key = kc.make_payload(unique())
+    payload["primary"] = payload["primary"].upper().replace("ED25519:", "ed25519:")
+    env = kc.sign_envelope(payload, key, sig_key=payload["primary"])
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "invalid_key"
+
+
+def test_row7_key_mismatch(port):
+    env, _ = envelope("admin")
+    env["signature"]["key"] = kc.key_text(kc.new_key())
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "key_mismatch"
+
+
+def test_row8_wrong_server(port):
+    env, _ = envelope("admin", server="kez.lat")
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "wrong_server"
+
+
+@pytest.mark.parametrize("handle", ["ab", "a" * 33, "_abc", "-abc", "Alice", "al.ice", "al ice", "émile", ""])
+def test_row9_invalid_handle(port, handle):
+    payload, key = kc.make_payload(handle, created_at="not a time")
+    r = post_envelope(port, kc.sign_envelope(payload, key))
+    assert r.status == 400 and error_of(r) == "invalid_handle"
+
+
+@pytest.mark.parametrize("handle", ["admin", "root", "no-reply", "everyone", "kezchat"])
+def test_row10_handle_reserved(port, handle):
+    payload, key = kc.make_payload(handle, created_at="yesterday")
+    r = post_envelope(port, kc.sign_envelope(payload, key))
+    assert r.status == 403 and error_of(r) == "handle_reserved"
+
+
+@pytest.mark.parametrize("ts", ["yesterday", "2026-05-25", "2026-05-25T03:00:00", "2026-02-30T00:00:00Z",
+                                "2026-05-25 03:00:00Z", "2026-05-25T25:00:00Z"])
+def test_row11_invalid_timestamp(port, ts):
+    payload, key = kc.make_payload(unique(), created_at=ts)
+    env = kc.sign_envelope(payload, key)
+    env["signature"]["sig"] = "00" * 64  # row 13 would fail too
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "invalid_timestamp"
+
+
+@pytest.mark.parametrize("offset", [-400, 400, -86400])
+def test_row12_stale_timestamp(port, offset):
+    payload, key = kc.make_payload(unique(), created_at=kc.utc_now_text(offset))
+    env = kc.sign_envelope(payload, key)
+    env["signature"]["sig"] = "00" * 64
+    r = post_envelope(port, env)
+    assert r.status == 400 and error_of(r) == "stale_timestamp"
+
+
+def test_timestamps_with_offset_and_fraction_inside_window(port):
+    import datetime
+    t = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=-4, minutes=-30)))
+    ts = t.strftime("%Y-%m-%dT%H:%M:%S.123456") + "-04:30"
+    body, _ = kc.make_envelope(unique(), created_at=ts)
+    assert kc.register(port, body).status == 201
+
+
+@pytest.mark.parametrize("mutate", ["tamper_payload", "uppercase", "short", "zero", "other_key"])
+def test_row13_invalid_signature(port, mutate):
+    payload, key = kc.make_payload(unique())
+    env = kc.sign_envelope(payload, key)
+    if mutate == "tamper_payload":
+        env["payload"]["note"] = "added after signing"
+    elif mutate == "uppercase":
+        env["signature"]["sig"] = env["signature"]["sig"].upper()
+    elif mutate == "short":
+        env["signature"]["sig"] = env["signature"]["sig"][:126]
+    elif mutate == "zero":
+        env["signature"]["sig"] = "0" * 128
+    else:
+        env["signature"]["sig"] = kc.new_key().sign(kc.jcs(payload).encode()).hex()
+    r = post_envelope(port, env)
+    assert r.status == 401 and error_of(r) == "invalid_signature"
+
+
+def test_row14_replay_is_handle_taken(port):
+    body, _ = kc.make_envelope(unique())
+    assert kc.register(port, body).status == 201
+    r = kc.register(port, body)
+    assert r.status == 409 and error_of(r) == "handle_taken"
+
+
+def test_row14_before_row15(port):
+    key = kc.new_key()
+    handle = unique()
+    body, _ = kc.make_envelope(handle, key=key)
+    assert kc.register(port, body).status == 201
+    other, _ = kc.make_envelope(handle)  # same handle, new key
+    r = kc.register(port, other)
+    assert r.status == 409 and error_of(r) == "handle_taken"
+
+
+def test_row15_key_taken(port):
+    key = kc.new_key()
+    assert kc.register(port, kc.make_envelope(unique(), key=key)[0]).status == 201
+    r = kc.register(port, kc.make_envelope(unique(), key=key)[0])
+    assert r.status == 409 and error_of(r) == "key_taken"
+
+
+def test_exotic_but_valid_payloads(port):
+    extra = {
+        "\U0001F600 emoji": "€ \ufb33 \\ \" / \u0001 \u2028",
+        "\ufb33": 1e21, "\u0080": 0.1, "numbers": [1e-7, -0.0, 0.000001, 123456789012345678, 1.5e300],
+        "nested": {"z": [None, True, False, {"b": {}, "a": []}], "\r": "cr"},
+    }
+    body, key = kc.make_envelope(unique("x"), extra=extra)
+    assert b"\\ud83d" not in body  # sent as raw UTF-8
+    r = kc.register(port, body)
+    assert r.status == 201, r
+    # the same payload with escapes and other spacing verifies too: JCS is of the value
+    env = json.loads(body)
+    env["payload"]["handle"] = unique("y")
+    key2 = kc.new_key()
+    env["payload"]["primary"] = kc.key_text(key2)
+    env = kc.sign_envelope(env["payload"], key2)
+    text = json.dumps(env, ensure_ascii=True, indent=2).replace('"/', '"\\/')
+    r = kc.register(port, text.encode())
+    assert r.status == 201, r
+
+
+def test_big_integer_member_is_valid(port):
+    payload, key = kc.make_payload(unique(), extra={"big": 1e30})
+    env = kc.sign_envelope(payload, key)
+    text = json.dumps(env).replace("1e+30", "1000000000000000000000000000000")
+    assert "1000000000000000000000000000000" in text
+    assert kc.register(port, text.encode()).status == 201
+
+
+def test_chunked_body(port):
+    body, _ = kc.make_envelope(unique())
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 100]), body[i:i + 100]) for i in range(0, len(body), 100))
+    raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, raw))
+    assert status == 201
+
+
+def test_expect_100_continue(port):
+    body, _ = kc.make_envelope(unique())
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+    assert s.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+    s.sendall(body)
+    assert s.recv(4096).startswith(b"HTTP/1.1 201 ")
+    s.close()
+
+
+def test_twenty_concurrent_registrations_one_wins(port):
+    handle = unique("race")
+    bodies = [kc.make_envelope(handle)[0] for _ in range(20)]
+    results = [None] * 20
+    barrier = threading.Barrier(20)
+
+    def go(i):
+        barrier.wait()
+        results[i] = kc.register(port, bodies[i])
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status for r in results)
+    assert statuses == [201] + [409] * 19
+    assert all(error_of(r) == "handle_taken" for r in results if r.status == 409)
+
+
+def test_concurrent_registrations_of_one_key_one_wins(port):
+    key = kc.new_key()
+    bodies = [kc.make_envelope(unique("k"), key=key)[0] for _ in range(10)]
+    results = [None] * 10
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, kc.register(port, bodies[i]))) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in results) == [201] + [409] * 9
+    assert all(error_of(r) == "key_taken" for r in results if r.status == 409)
+
+
+def test_reserved_file(start_server, tmp_path):
+    f = tmp_path / "reserved.txt"
+    f.write_text("# more names\nblocked\n  Spaced  \n\n")
+    tmp_path.chmod(0o755)
+    s = start_server(["--reserved", str(f)])
+    for handle in ("blocked", "spaced", "admin"):
+        payload, key = kc.make_payload(handle)
+        r = post_envelope(s.port, kc.sign_envelope(payload, key))
+        assert r.status == 403 and error_of(r) == "handle_reserved", handle
+    assert kc.register(s.port, kc.make_envelope("allowed")[0]).status == 201
