@@ -61,7 +61,7 @@ KEZCTL      := $(OUT)/kezctl
 .DEFAULT_GOAL := all
 
 all: deps build
-build: $(SERVER) $(UNIT_TESTS) $(KEZCTL)
+build: $(SERVER) $(UNIT_TESTS) $(if $(KEZCTL_SRC),$(KEZCTL))
 
 # Installs what is missing when run as root; otherwise says what to install.
 deps:
@@ -119,7 +119,7 @@ unit: all
 
 install: all
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
-	install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl
+	$(if $(KEZCTL_SRC),install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl)
 
 clean:
 	rm -rf build
