@@ -1,0 +1,223 @@
+"""HTTP rules of API.md §1: methods, CORS, limits, timeouts, keep-alive,
+pipelining, malformed requests."""
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+
+import kez_client as kc
+from conftest import SLOW
+
+
+def test_unknown_paths_are_404(port):
+    for path in ("/v1/nope", "/v1", "/.well-known/other", "/internal/x", "/nothing", "/v1/healthz/"):
+        r = kc.get(port, path)
+        assert r.status == 404 and r.json()["error"] == "not_found", path
+        assert "content-length" in r.headers
+
+
+@pytest.mark.parametrize("method,path,allow", [
+    ("POST", "/v1/healthz", "GET, HEAD"), ("DELETE", "/v1/u/alice", "GET, HEAD"),
+    ("GET", "/v1/register", "POST, OPTIONS"), ("PUT", "/v1/register", "POST, OPTIONS"),
+    ("POST", "/.well-known/webfinger", "GET, HEAD"), ("GET", "/internal/nats/auth", "POST"),
+    ("POST", "/", "GET, HEAD"),
+])
+def test_wrong_method_is_405_with_allow(port, method, path, allow):
+    r = kc.request(port, method, path)
+    assert r.status == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == allow
+
+
+def test_head_matches_get(port):
+    for path in ("/v1/healthz", "/v1/u/nobody-here", "/", "/.well-known/webfinger"):
+        g = kc.get(port, path)
+        h = kc.request(port, "HEAD", path)
+        assert h.status == g.status and h.body == b""
+        assert h.headers["content-length"] == str(len(g.body))
+        assert h.headers["content-type"] == g.headers["content-type"]
+
+
+def test_cors(port):
+    assert kc.get(port, "/v1/healthz").headers["access-control-allow-origin"] == "*"
+    assert kc.get(port, "/v1/u/none-such").headers["access-control-allow-origin"] == "*"
+    assert kc.get(port, "/.well-known/webfinger").headers["access-control-allow-origin"] == "*"
+    r = kc.request(port, "OPTIONS", "/v1/register", headers={"Origin": "https://app", "Access-Control-Request-Method": "POST"})
+    assert r.status == 204
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-methods"] == "POST"
+    assert r.headers["access-control-allow-headers"].lower() == "content-type"
+
+
+def test_nats_auth_is_not_implemented(port):
+    r = kc.request(port, "POST", "/internal/nats/auth", body=b"eyJ", headers={"Content-Type": "application/jwt"})
+    assert r.status == 501 and r.json()["error"] == "not_implemented"
+
+
+def test_headers_too_large_then_still_serving(port):
+    raw = b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n"
+    (status, headers, body), = kc.parse_responses(kc.raw_exchange(port, raw))
+    assert status == 431 and b"headers_too_large" in body
+    many = b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(3000)) + b"\r\n"
+    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, many))
+    assert status == 431
+    assert kc.get(port, "/v1/healthz").status == 200
+
+
+def test_long_url_is_431(port):
+    r = kc.raw_exchange(port, b"GET /v1/u/" + b"a" * 20000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert r.startswith(b"HTTP/1.1 431 ")
+
+
+def test_body_too_large_by_content_length(port):
+    raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Content-Length: 1000000\r\n\r\n" + b"{" * 1000)
+    (status, headers, body), = kc.parse_responses(kc.raw_exchange(port, raw))
+    assert status == 413 and b"payload_too_large" in body
+    assert headers["connection"] == "close"
+
+
+def test_body_too_large_chunked(port):
+    chunk = b"4000\r\n" + b"a" * 0x4000 + b"\r\n"
+    raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n" + chunk * 2)
+    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, raw))
+    assert status == 413
+
+
+@pytest.mark.parametrize("raw", [
+    b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"GET /v1/healthz HTTP/1.1\r\nBad Header\r\n\r\n",
+    b"POST /v1/register HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+    b"POST /v1/register HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+])
+def test_malformed_request_is_400_and_closed(port, raw):
+    data = kc.raw_exchange(port, raw)
+    (status, headers, body), = kc.parse_responses(data)
+    assert status == 400 and b"bad_request" in body
+    assert headers["connection"] == "close"
+
+
+def test_pipelined_requests_answered_in_order(port):
+    handle = ("pipe" + uuid.uuid4().hex)[:16]
+    body, _ = kc.make_envelope(handle)
+    raw = (b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+           b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+           b"GET /v1/u/%s HTTP/1.1\r\nHost: t\r\n\r\n"
+           b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+           b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") % (len(body), body, handle.encode())
+    responses = kc.parse_responses(kc.raw_exchange(port, raw))
+    assert [s for s, _, _ in responses] == [200, 201, 200, 404, 200]
+    assert b'"handle":"%s"' % handle.encode() in responses[2][2]
+
+
+def test_keep_alive_reuses_connection(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for _ in range(5):
+        s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        data = b""
+        while b"}" not in data:
+            data += s.recv(4096)
+        assert data.startswith(b"HTTP/1.1 200 ")
+    s.close()
+
+
+def test_http10_closes_by_default(port):
+    data = kc.raw_exchange(port, b"GET /v1/healthz HTTP/1.0\r\n\r\n")
+    (status, headers, _), = kc.parse_responses(data)
+    assert status == 200 and headers["connection"] == "close"
+
+
+def test_http10_keep_alive(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"GET /v1/healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    data = s.recv(4096)
+    assert b"Connection: keep-alive" in data
+    s.sendall(b"GET /v1/healthz HTTP/1.0\r\n\r\n")
+    rest = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        rest += d
+    assert rest.startswith(b"HTTP/1.1 200 ")
+    s.close()
+
+
+def test_slow_partial_request_does_not_block_others(port):
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+    for s in slow:
+        s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Le")
+    t0 = time.time()
+    for _ in range(20):
+        assert kc.get(port, "/v1/healthz", timeout=2).status == 200
+    assert time.time() - t0 < 2 * SLOW
+    for s in slow:
+        s.close()
+
+
+def test_many_concurrent_connections(port):
+    results = []
+    def go():
+        try:
+            results.append(kc.get(port, "/v1/healthz", timeout=10).status)
+        except OSError as e:
+            results.append(str(e))
+    threads = [threading.Thread(target=go) for _ in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 200
+
+
+@pytest.fixture(scope="module")
+def short_timeouts(tmp_path_factory):
+    from conftest import Server, make_temp_dir
+    s = Server(make_temp_dir(), ["--header-timeout", "1", "--idle-timeout", "2"]).start()
+    yield s
+    s.stop()
+
+
+def closed_within(sock, seconds):
+    """Seconds until the server closed the connection; None if it did not."""
+    sock.settimeout(seconds)
+    t0 = time.time()
+    try:
+        while sock.recv(4096):
+            pass
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        pass
+    return time.time() - t0
+
+
+def test_slowloris_closed_after_header_timeout(short_timeouts):
+    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
+    s.sendall(b"GET /v1/healthz HTTP/1.1\r\n")
+    for _ in range(3):
+        time.sleep(0.3)
+        try:
+            s.sendall(b"X: y\r\n")
+        except OSError:
+            break
+    took = closed_within(s, 5 * SLOW)
+    assert took is not None and took < 3 * SLOW
+
+
+def test_silent_connection_closed_after_header_timeout(short_timeouts):
+    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
+    took = closed_within(s, 5 * SLOW)
+    assert took is not None and 0.5 < took < 3 * SLOW
+
+
+def test_idle_keep_alive_closed_after_idle_timeout(short_timeouts):
+    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
+    s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert s.recv(4096).startswith(b"HTTP/1.1 200")
+    t0 = time.time()
+    took = closed_within(s, 6 * SLOW)
+    assert took is not None and 1.5 < took < 4 * SLOW
+    assert short_timeouts.healthy()
