@@ -101,9 +101,10 @@ static int open_beneath(const struct static_site *s, const char *rel)
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 	int fd = (int)syscall(SYS_openat2, s->root_fd, rel, &how, sizeof how);
-	if (fd >= 0 || errno != ENOSYS)
+	if (fd >= 0 || (errno != ENOSYS && errno != EXDEV))
 		return fd;
-	/* Older kernels: open, then check where it really is. */
+	/* Older kernels, and absolute symlinks (which RESOLVE_BENEATH refuses
+	 * even when they point inside): open, then check where it really is. */
 	fd = openat(s->root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
