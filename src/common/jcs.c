@@ -178,7 +178,8 @@ static int write_object(const json_t *v, struct buf *out, int depth)
 	{
 		m[i++] = (struct member){ key, key_len, value };
 	}
-	qsort(m, n, sizeof *m, compare_members);
+	if (n > 1)
+		qsort(m, n, sizeof *m, compare_members);
 	int rc = buf_putc(out, '{');
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (i && buf_putc(out, ',') < 0)

@@ -334,30 +334,59 @@ static int setup(struct supervisor *sv)
 	return 0;
 }
 
+static void teardown(struct supervisor *sv)
+{
+	for (unsigned i = 0; sv->verifier_pairs && sv->writer_pairs && i < sv->cfg->workers; i++)
+		for (int end = 0; end < 2; end++) {
+			if (sv->verifier_pairs[i][end] > 0)
+				close(sv->verifier_pairs[i][end]);
+			if (sv->writer_pairs[i][end] > 0)
+				close(sv->writer_pairs[i][end]);
+		}
+	if (sv->signal_fd >= 0)
+		close(sv->signal_fd);
+	free(sv->verifier_pairs);
+	free(sv->writer_pairs);
+	free(sv->verifier_ends);
+	free(sv->writer_ends);
+	free(sv->slots);
+}
+
+static int run(struct supervisor *sv);
+
 int supervisor_run(const struct config *cfg, int listen_fd, struct shared_state *state)
 {
 	struct supervisor sv = { .cfg = cfg, .state = state, .listen_fd = listen_fd, .signal_fd = -1 };
-	if (setup(&sv) < 0)
+	int rc = run(&sv);
+	teardown(&sv);
+	return rc;
+}
+
+static int run(struct supervisor *sv)
+{
+	const struct config *cfg = sv->cfg;
+	struct shared_state *state = sv->state;
+	if (setup(sv) < 0)
 		return 1;
 
 	/* The writer first: it creates the registry, and if it cannot, nothing
 	 * else is worth starting. */
-	if (spawn(&sv, &sv.slots[0]) < 0 || wait_ready(&sv, &sv.slots[0], &state->writer_ready) < 0) {
+	if (spawn(sv, &sv->slots[0]) < 0 || wait_ready(sv, &sv->slots[0], &state->writer_ready) < 0) {
 		log_error("the registry writer could not start (see above); stopping");
-		sv.stopping = 1;
-		stop_children(&sv);
+		sv->stopping = 1;
+		stop_children(sv);
 		return 1;
 	}
-	if (spawn(&sv, &sv.slots[1]) < 0 || wait_ready(&sv, &sv.slots[1], &state->verifier_ready) < 0) {
+	if (spawn(sv, &sv->slots[1]) < 0 || wait_ready(sv, &sv->slots[1], &state->verifier_ready) < 0) {
 		log_error("the verifier could not start (see above); stopping");
-		sv.stopping = 1;
-		stop_children(&sv);
+		sv->stopping = 1;
+		stop_children(sv);
 		return 1;
 	}
-	for (unsigned i = 2; i < sv.n_slots; i++)
-		if (spawn(&sv, &sv.slots[i]) < 0) {
-			sv.stopping = 1;
-			stop_children(&sv);
+	for (unsigned i = 2; i < sv->n_slots; i++)
+		if (spawn(sv, &sv->slots[i]) < 0) {
+			sv->stopping = 1;
+			stop_children(sv);
 			return 1;
 		}
 	log_info("ready: %u workers, a verifier and a writer (server %s, version " KEZ_VERSION ")",
@@ -365,25 +394,25 @@ int supervisor_run(const struct config *cfg, int listen_fd, struct shared_state 
 
 	int exit_status = 0;
 	for (;;) {
-		struct pollfd pfd = { .fd = sv.signal_fd, .events = POLLIN };
-		int rc = poll(&pfd, 1, next_timeout_ms(&sv));
+		struct pollfd pfd = { .fd = sv->signal_fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, next_timeout_ms(sv));
 		if (rc < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			exit_status = 1;
 			break;
 		}
 		int child_exited = 0;
-		int stop = read_signals(&sv, &child_exited);
+		int stop = read_signals(sv, &child_exited);
 		if (child_exited)
-			(void)reap(&sv);
+			(void)reap(sv);
 		if (stop) {
 			log_info("%s: stopping (finishing requests in flight)", strsignal(stop));
 			break;
 		}
-		respawn_due(&sv);
+		respawn_due(sv);
 	}
-	sv.stopping = 1;
-	stop_children(&sv);
+	sv->stopping = 1;
+	stop_children(sv);
 	log_info("stopped");
 	return exit_status;
 }
