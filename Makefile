@@ -15,6 +15,7 @@ PREFIX      ?= /usr/local
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
                libseccomp-dev node-llhttp libcurl4-openssl-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography lmdb-utils procps curl
+BENCH_DEPS  := wrk nginx-light openssl
 
 # llhttp: Debian's node-llhttp ships the C sources; newer releases ship
 # libllhttp-dev with a pkg-config file. Accept either.
@@ -57,15 +58,16 @@ SERVER      := $(OUT)/kez-chat-server
 UNIT_TESTS  := $(OUT)/unit-tests
 KEZCTL      := $(OUT)/kezctl
 
-.PHONY: all deps build run test test-sanitize unit clean install
+.PHONY: all deps build run test test-sanitize unit clean install bench
 .DEFAULT_GOAL := all
 
 all: deps build
 build: $(SERVER) $(UNIT_TESTS) $(if $(KEZCTL_SRC),$(KEZCTL))
 
 # Installs what is missing when run as root; otherwise says what to install.
+DEPS ?= $(BUILD_DEPS) $(TEST_DEPS)
 deps:
-	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+	@missing=""; for p in $(DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -116,6 +118,13 @@ test-sanitize:
 
 unit: all
 	$(UNIT_TESTS)
+
+# Benchmarks against nginx in the same run; writes bench/RESULTS.md.
+# BENCH_ARGS=--quick for a short run.
+bench:
+	$(MAKE) deps DEPS="$(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS)"
+	$(MAKE) BUILD=release build
+	KEZ_BUILD=build/release /usr/bin/python3 bench/bench.py $(BENCH_ARGS)
 
 install: all
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server

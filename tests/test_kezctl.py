@@ -70,7 +70,7 @@ def test_envelope_matches_independent_jcs(tmp_path):
 
 
 @pytest.mark.parametrize("args", [[], ["frob"], ["register"], ["register", "x"], ["envelopes", "x"],
-                                  ["envelopes", "5", "--prefix", "A"], ["lookup", "a", "--bogus"],
+                                  ["envelopes", "5", "--prefix", "A"], ["envelopes", "5", "--prefix", "x"], ["lookup", "a", "--bogus"],
                                   ["webfinger", "nodomain"]])
 def test_bad_usage_exits_2(args):
     r = kezctl(*args)

@@ -60,11 +60,19 @@ int buf_putc(struct buf *b, char c)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	/* Format once into the room there is; only a miss formats twice. */
 	va_list copy;
 	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
+	size_t room = b->cap - b->len;
+	int n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? room : 0, fmt, copy);
 	va_end(copy);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1) < 0)
+	if (n < 0)
+		return -1;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (buf_reserve(b, (size_t)n + 1) < 0)
 		return -1;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

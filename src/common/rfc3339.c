@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 static bool is_leap(int64_t y)
 {
@@ -95,11 +96,17 @@ void rfc3339_format_utc(int64_t t, char out[RFC3339_UTC_LEN + 1])
 	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	y += m <= 2;
 	if (y < 0 || y > 9999) {
-		snprintf(out, RFC3339_UTC_LEN + 1, "0000-01-01T00:00:00Z");
+		memcpy(out, "0000-01-01T00:00:00Z", RFC3339_UTC_LEN + 1);
 		return;
 	}
-	/* Each field is in range here: the casts tell the compiler so. */
-	snprintf(out, RFC3339_UTC_LEN + 1, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
-		 (unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(secs / 3600) % 100u,
-		 (unsigned)(secs / 60 % 60) % 100u, (unsigned)(secs % 60) % 100u);
+	/* Digit by digit: this runs for every lookup's registered_at. */
+	unsigned fields[6] = { (unsigned)y, (unsigned)m, (unsigned)d, (unsigned)(secs / 3600),
+			       (unsigned)(secs / 60 % 60), (unsigned)(secs % 60) };
+	memcpy(out, "0000-00-00T00:00:00Z", RFC3339_UTC_LEN + 1);
+	static const int ends[6] = { 4, 7, 10, 13, 16, 19 }; /* one past each field's last digit */
+	for (int f = 0; f < 6; f++) {
+		unsigned v = fields[f];
+		for (int pos = ends[f] - 1, n = f == 0 ? 4 : 2; n > 0; n--, pos--, v /= 10)
+			out[pos] = (char)('0' + v % 10);
+	}
 }

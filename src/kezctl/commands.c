@@ -237,10 +237,14 @@ int cmd_envelopes(int argc, char **argv)
 	if (!a.positional || *end || n < 0 || n > 100000000)
 		return usage_error("envelopes needs a count N (0 to 100000000)");
 	const char *server = a.server ? a.server : "kez.lat";
-	char last[64];
-	int len = snprintf(last, sizeof last, "%s%ld", a.prefix, n ? n - 1 : 0);
-	if (len < 0 || !handle_is_valid(last, (size_t)len))
-		return usage_error("'%s' is not a valid handle: choose a shorter --prefix of a-z, 0-9, _ and -", last);
+	/* The shortest and the longest handle decide whether all are valid. */
+	for (long i = 0; i < 2; i++) {
+		char name[64];
+		int len = snprintf(name, sizeof name, "%s%ld", a.prefix, i == 0 ? 0 : (n ? n - 1 : 0));
+		if (len < 0 || !handle_is_valid(name, (size_t)len))
+			return usage_error("'%s' is not a valid handle: --prefix must make 3 to 32 characters "
+					   "of a-z, 0-9, _ and - (starting with a letter or digit)", name);
+	}
 	static char out_buffer[1 << 20];
 	setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
 	struct buf env;
