@@ -13,7 +13,7 @@ PREFIX      ?= /usr/local
 
 # Debian packages the build and the tests need (bookworm names).
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
-               libseccomp-dev node-llhttp libcurl4-openssl-dev
+               libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography lmdb-utils procps curl
 BENCH_DEPS  := wrk nginx-light openssl
 
@@ -44,7 +44,7 @@ CFLAGS      := -std=c17 $(WARN) $(CFLAGS_$(BUILD))
 LDLIBS      := -lcrypto -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 
 COMMON_SRC  := $(wildcard src/common/*.c)
-DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c)
+DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c src/natsauth/*.c)
 KEZCTL_SRC  := $(wildcard src/kezctl/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c)
 
@@ -81,7 +81,7 @@ deps:
 	fi
 
 $(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
 $(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)

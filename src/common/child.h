@@ -24,6 +24,7 @@ struct child_context {
 int worker_run(const struct child_context *ctx);
 int verifier_run(const struct child_context *ctx);
 int writer_run(const struct child_context *ctx);
+int nats_client_run(const struct child_context *ctx);
 
 /* Called by each child once it has opened what it needs: with --user it
  * becomes that user (groups, gid, uid) and sets PR_SET_NO_NEW_PRIVS.

@@ -1,5 +1,7 @@
 #include "common/config.h"
+#include "common/ed25519.h"
 #include "common/ipc.h"
+#include "common/nkeys.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +16,9 @@
 enum {
 	OPT_BIND = 1000, OPT_DB, OPT_SERVER, OPT_SIG_URL, OPT_WEB_DIR, OPT_PUBLIC_URL, OPT_WORKERS,
 	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
-	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_HELP, OPT_VERSION,
+	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
+	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
+	OPT_HELP, OPT_VERSION,
 };
 
 /* One row per setting: its flag, its environment variable, its default, help. */
@@ -43,6 +47,14 @@ static const struct setting settings[] = {
 	{ OPT_IDLE_TIMEOUT, "idle-timeout", "KEZ_CHAT_IDLE_TIMEOUT", "60", "seconds a keep-alive connection may idle (1-86400)" },
 	{ OPT_MAX_CONNS, "max-connections", "KEZ_CHAT_MAX_CONNECTIONS", "4096", "open connections per worker (16-1000000)" },
 	{ OPT_MAP_SIZE, "map-size", "KEZ_CHAT_MAP_SIZE", "1024", "registry map size in MiB: the most the registry can hold (1-1048576)" },
+	{ OPT_NATS_URL, "nats-url", "KEZ_CHAT_NATS_URL", NULL, "NATS server for the auth callout, e.g. nats://127.0.0.1:4222 (unset: no NATS)" },
+	{ OPT_NATS_SEED, "nats-seed", "KEZ_CHAT_NATS_SEED", NULL, "file with the callout service's user nkey seed (SU...)" },
+	{ OPT_NATS_USER, "nats-user", "KEZ_CHAT_NATS_USER", NULL, "the callout service's NATS user (instead of --nats-seed)" },
+	{ OPT_NATS_PASSWORD, "nats-password", "KEZ_CHAT_NATS_PASSWORD", NULL, "its password" },
+	{ OPT_NATS_ISSUER_SEED, "nats-issuer-seed", "KEZ_CHAT_NATS_ISSUER_SEED", NULL, "file with the issuer account seed (SA...), read once at start" },
+	{ OPT_NATS_ACCOUNT, "nats-account", "KEZ_CHAT_NATS_ACCOUNT", "KEZ", "NATS account that registered users join" },
+	{ OPT_NATS_USER_TTL, "nats-user-ttl", "KEZ_CHAT_NATS_USER_TTL", "86400", "seconds a granted NATS login lasts before it is checked again (60-31536000)" },
+	{ OPT_NATS_XKEY_SEED, "nats-xkey-seed", "KEZ_CHAT_NATS_XKEY_SEED", NULL, "file with the curve seed (SX...) when auth_callout.xkey is set" },
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -161,6 +173,13 @@ static void set_url(const char *flag, char *dst, size_t cap, const char *v)
 	dst[n] = '\0';
 }
 
+static void read_seed(const char *flag, const char *path, uint8_t kind, uint8_t seed[32])
+{
+	char err[512];
+	if (nkey_read_seed_file(path, kind, seed, err, sizeof err) < 0)
+		fail(flag, "%s", err);
+}
+
 static void apply(struct config *c, int id, const char *v)
 {
 	const char *flag = setting_by_id(id)->flag;
@@ -199,6 +218,30 @@ static void apply(struct config *c, int id, const char *v)
 	case OPT_IDLE_TIMEOUT: c->idle_timeout_ms = (unsigned)parse_number(flag, v, 1, 86400) * 1000u; break;
 	case OPT_MAX_CONNS: c->max_connections = (unsigned)parse_number(flag, v, 16, 1000000); break;
 	case OPT_MAP_SIZE: c->map_size = (size_t)parse_number(flag, v, 1, 1048576) << 20; break;
+	case OPT_NATS_URL:
+		if (strncmp(v, "nats://", 7) != 0 && strncmp(v, "tls://", 6) != 0)
+			fail(flag, "'%s' must start with nats:// or tls://", v);
+		c->nats_url = v;
+		break;
+	case OPT_NATS_SEED: read_seed(flag, v, NKEY_PREFIX_USER, c->nats_seed); c->nats_has_seed = true; break;
+	case OPT_NATS_USER: c->nats_user = v; break;
+	case OPT_NATS_PASSWORD: c->nats_password = v; break;
+	case OPT_NATS_ISSUER_SEED: {
+		read_seed(flag, v, NKEY_PREFIX_ACCOUNT, c->nats_issuer_seed);
+		uint8_t pub[32];
+		if (ed25519_public_key(c->nats_issuer_seed, pub) < 0)
+			fail(flag, "cannot derive the public key");
+		nkey_encode_public(NKEY_PREFIX_ACCOUNT, pub, c->nats_issuer_public);
+		c->nats_has_issuer = true;
+		break;
+	}
+	case OPT_NATS_ACCOUNT:
+		if (!*v || strpbrk(v, " \t\r\n\"\\.*>"))
+			fail(flag, "'%s' is not an account name", v);
+		c->nats_account = v;
+		break;
+	case OPT_NATS_USER_TTL: c->nats_user_ttl = (unsigned)parse_number(flag, v, 60, 31536000); break;
+	case OPT_NATS_XKEY_SEED: read_seed(flag, v, NKEY_PREFIX_CURVE, c->nats_xkey_seed); c->nats_has_xkey = true; break;
 	default: break;
 	}
 }
@@ -261,6 +304,10 @@ void config_load(struct config *c, int argc, char **argv)
 		snprintf(url, sizeof url, "https://%s", c->server);
 		set_url("public-url", c->public_url, sizeof c->public_url, url);
 	}
+	if (c->nats_url && !c->nats_has_seed && !c->nats_user)
+		fail("nats-url", "the callout service needs credentials: --nats-seed FILE or --nats-user/--nats-password");
+	if (c->nats_url && !c->nats_has_issuer)
+		fail("nats-url", "the auth callout needs --nats-issuer-seed FILE");
 	if (reserved_list_init(&c->reserved) < 0) {
 		fprintf(stderr, KEZ_NAME ": out of memory\n");
 		exit(1);

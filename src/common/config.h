@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "common/handle.h"
@@ -34,6 +35,20 @@ struct config {
 	size_t   map_size;          /* LMDB map, bytes */
 
 	struct reserved_list reserved;
+
+	/* NATS auth callout (all unset: no NATS at all) */
+	const char *nats_url;
+	const char *nats_user;        /* service credentials: user/password ... */
+	const char *nats_password;
+	bool        nats_has_seed;    /* ... or an nkey */
+	uint8_t     nats_seed[32];    /* wiped in every child but the NATS client */
+	bool        nats_has_issuer;
+	uint8_t     nats_issuer_seed[32]; /* wiped in every child but the verifier */
+	char        nats_issuer_public[57];
+	const char *nats_account;
+	unsigned    nats_user_ttl;    /* seconds */
+	bool        nats_has_xkey;
+	uint8_t     nats_xkey_seed[32];   /* verifier only, like the issuer seed */
 };
 
 /* Fills `c` from argv and the environment. Prints help/version and exits 0

@@ -20,7 +20,14 @@ enum ipc_type {
 	IPC_VERIFY_REPLY,       /* verifier -> worker: struct ipc_verify_reply */
 	IPC_INSERT_REQUEST,     /* worker -> writer: struct ipc_insert_request */
 	IPC_INSERT_REPLY,       /* writer -> worker: struct ipc_insert_reply */
+	IPC_NATS_REQUEST,       /* worker or NATS client -> verifier: struct ipc_nats_request + request bytes */
+	IPC_NATS_REPLY,         /* verifier -> asker: struct ipc_nats_reply + response JWT (may be empty) */
 };
+
+/* The auth callout asks the verifier twice: CHECK (is the request genuine,
+ * did the client sign the nonce, and with which key?), then, once the asker
+ * has looked that key up, ANSWER (sign a grant for the handle, or a refusal). */
+enum nats_stage { NATS_STAGE_CHECK = 1, NATS_STAGE_ANSWER = 2 };
 
 /* Set by a worker on an insert it re-sends after the writer restarted: an
  * existing record with the same handle AND key is then the worker's own
@@ -51,6 +58,21 @@ struct ipc_insert_request {
 struct ipc_insert_reply {
 	uint32_t error;         /* API_OK, API_HANDLE_TAKEN, API_KEY_TAKEN, API_STORAGE_FULL, API_INTERNAL */
 	int64_t  registered_at; /* unix seconds, UTC; set when error == API_OK */
+};
+
+struct ipc_nats_request {
+	uint8_t stage;      /* enum nats_stage */
+	uint8_t registered; /* ANSWER: the key is registered to `handle` */
+	uint8_t handle_len;
+	char    handle[HANDLE_MAX_LEN];
+	char    server_xkey[57]; /* Nats-Server-Xkey header when the request is sealed, else "" */
+};
+
+struct ipc_nats_reply {
+	uint32_t error;      /* API_OK; API_BAD_REQUEST: not a request one can answer; API_NOT_IMPLEMENTED */
+	uint8_t  has_key;    /* CHECK passed: client_key is the key the client proved */
+	uint8_t  client_key[32];
+	char     detail[IPC_DETAIL_MAX]; /* why a request was refused, for the log */
 };
 
 /* A non-blocking sending end with a bounded queue for messages the kernel

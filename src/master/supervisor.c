@@ -15,8 +15,10 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/proctitle.h"
+#include <openssl/crypto.h>
+#include <stdbool.h>
 
-enum role { ROLE_WRITER, ROLE_VERIFIER, ROLE_WORKER };
+enum role { ROLE_WRITER, ROLE_VERIFIER, ROLE_NATS, ROLE_WORKER };
 
 struct slot {
 	enum role role;
@@ -31,7 +33,8 @@ struct supervisor {
 	struct shared_state *state;
 	int                  listen_fd;
 	int                  signal_fd;
-	int                (*verifier_pairs)[2]; /* [i][0] worker end, [i][1] verifier end */
+	int                (*verifier_pairs)[2]; /* [i][0] worker end, [i][1] verifier end; the NATS client's last */
+	unsigned             n_verifier_peers;
 	int                (*writer_pairs)[2];   /* [i][0] worker end, [i][1] writer end */
 	int                 *verifier_ends;      /* copies of [i][1] for the child context */
 	int                 *writer_ends;
@@ -59,6 +62,7 @@ static void slot_name(const struct slot *s, char *out, size_t cap)
 	switch (s->role) {
 	case ROLE_WRITER: snprintf(out, cap, "writer"); break;
 	case ROLE_VERIFIER: snprintf(out, cap, "verifier"); break;
+	case ROLE_NATS: snprintf(out, cap, "nats"); break;
 	case ROLE_WORKER: snprintf(out, cap, "worker %u", s->index); break;
 	}
 }
@@ -68,14 +72,16 @@ static void close_foreign_fds(const struct supervisor *sv, const struct slot *s)
 {
 	unsigned n = sv->cfg->workers;
 	close(sv->signal_fd);
-	for (unsigned i = 0; i < n; i++) {
-		int mine_worker = s->role == ROLE_WORKER && s->index == i + 1;
-		if (!mine_worker) {
+	for (unsigned i = 0; i < sv->n_verifier_peers; i++) {
+		bool mine = (s->role == ROLE_WORKER && s->index == i + 1) || (s->role == ROLE_NATS && i == n);
+		if (!mine)
 			close(sv->verifier_pairs[i][0]);
-			close(sv->writer_pairs[i][0]);
-		}
 		if (s->role != ROLE_VERIFIER)
 			close(sv->verifier_pairs[i][1]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!(s->role == ROLE_WORKER && s->index == i + 1))
+			close(sv->writer_pairs[i][0]);
 		if (s->role != ROLE_WRITER)
 			close(sv->writer_pairs[i][1]);
 	}
@@ -91,6 +97,14 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 	log_set_process(name);
 	(void)child_stop_flag();
 	close_foreign_fds(sv, s);
+	/* Secrets stay only in the process whose job needs them. */
+	struct config *cfg = (struct config *)sv->cfg;
+	if (s->role != ROLE_VERIFIER) {
+		OPENSSL_cleanse(cfg->nats_issuer_seed, sizeof cfg->nats_issuer_seed);
+		OPENSSL_cleanse(cfg->nats_xkey_seed, sizeof cfg->nats_xkey_seed);
+	}
+	if (s->role != ROLE_NATS)
+		OPENSSL_cleanse(cfg->nats_seed, sizeof cfg->nats_seed);
 
 	struct child_context ctx = {
 		.cfg = sv->cfg,
@@ -109,7 +123,12 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		break;
 	case ROLE_VERIFIER:
 		ctx.peer_fds = sv->verifier_ends;
+		ctx.n_peers = sv->n_verifier_peers;
 		rc = verifier_run(&ctx);
+		break;
+	case ROLE_NATS:
+		ctx.verifier_fd = sv->verifier_pairs[sv->cfg->workers][0];
+		rc = nats_client_run(&ctx);
 		break;
 	default:
 		ctx.listen_fd = sv->listen_fd;
@@ -292,11 +311,13 @@ static void stop_children(struct supervisor *sv)
 static int setup(struct supervisor *sv)
 {
 	unsigned n = sv->cfg->workers;
-	sv->verifier_pairs = calloc(n, sizeof *sv->verifier_pairs);
+	bool nats = sv->cfg->nats_url != NULL;
+	sv->n_verifier_peers = n + (nats ? 1 : 0);
+	sv->verifier_pairs = calloc(sv->n_verifier_peers, sizeof *sv->verifier_pairs);
 	sv->writer_pairs = calloc(n, sizeof *sv->writer_pairs);
-	sv->verifier_ends = calloc(n, sizeof *sv->verifier_ends);
+	sv->verifier_ends = calloc(sv->n_verifier_peers, sizeof *sv->verifier_ends);
 	sv->writer_ends = calloc(n, sizeof *sv->writer_ends);
-	sv->n_slots = n + 2;
+	sv->n_slots = n + 2 + (nats ? 1 : 0);
 	sv->slots = calloc(sv->n_slots, sizeof *sv->slots);
 	if (!sv->verifier_pairs || !sv->writer_pairs || !sv->verifier_ends || !sv->writer_ends || !sv->slots) {
 		log_error("out of memory");
@@ -305,18 +326,27 @@ static int setup(struct supervisor *sv)
 	/* The master keeps both ends of every pair for the server's whole life: a
 	 * respawned child takes over the same socket, and messages queued in it
 	 * while nobody was reading are not lost. */
-	for (unsigned i = 0; i < n; i++) {
-		if (ipc_socketpair(sv->verifier_pairs[i]) < 0 || ipc_socketpair(sv->writer_pairs[i]) < 0) {
+	for (unsigned i = 0; i < sv->n_verifier_peers; i++) {
+		if (ipc_socketpair(sv->verifier_pairs[i]) < 0) {
 			log_error("socketpair: %s", strerror(errno));
 			return -1;
 		}
 		sv->verifier_ends[i] = sv->verifier_pairs[i][1];
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (ipc_socketpair(sv->writer_pairs[i]) < 0) {
+			log_error("socketpair: %s", strerror(errno));
+			return -1;
+		}
 		sv->writer_ends[i] = sv->writer_pairs[i][1];
 	}
-	sv->slots[0] = (struct slot){ .role = ROLE_WRITER };
-	sv->slots[1] = (struct slot){ .role = ROLE_VERIFIER };
+	unsigned k = 0;
+	sv->slots[k++] = (struct slot){ .role = ROLE_WRITER };
+	sv->slots[k++] = (struct slot){ .role = ROLE_VERIFIER };
+	if (nats)
+		sv->slots[k++] = (struct slot){ .role = ROLE_NATS };
 	for (unsigned i = 0; i < n; i++)
-		sv->slots[2 + i] = (struct slot){ .role = ROLE_WORKER, .index = i + 1 };
+		sv->slots[k++] = (struct slot){ .role = ROLE_WORKER, .index = i + 1 };
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -336,13 +366,14 @@ static int setup(struct supervisor *sv)
 
 static void teardown(struct supervisor *sv)
 {
-	for (unsigned i = 0; sv->verifier_pairs && sv->writer_pairs && i < sv->cfg->workers; i++)
-		for (int end = 0; end < 2; end++) {
+	for (unsigned i = 0; sv->verifier_pairs && i < sv->n_verifier_peers; i++)
+		for (int end = 0; end < 2; end++)
 			if (sv->verifier_pairs[i][end] > 0)
 				close(sv->verifier_pairs[i][end]);
+	for (unsigned i = 0; sv->writer_pairs && i < sv->cfg->workers; i++)
+		for (int end = 0; end < 2; end++)
 			if (sv->writer_pairs[i][end] > 0)
 				close(sv->writer_pairs[i][end]);
-		}
 	if (sv->signal_fd >= 0)
 		close(sv->signal_fd);
 	free(sv->verifier_pairs);
@@ -389,8 +420,8 @@ static int run(struct supervisor *sv)
 			stop_children(sv);
 			return 1;
 		}
-	log_info("ready: %u workers, a verifier and a writer (server %s, version " KEZ_VERSION ")",
-		 cfg->workers, cfg->server);
+	log_info("ready: %u workers, a verifier, a writer%s (server %s, version " KEZ_VERSION ")", cfg->workers,
+		 cfg->nats_url ? " and the NATS callout client" : "", cfg->server);
 
 	int exit_status = 0;
 	for (;;) {

@@ -12,6 +12,7 @@
 #include "common/envelope.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "signer/nats_callout.h"
 
 /* Messages taken from one worker before looking at the next: fairness. */
 #define BURST_PER_PEER 32
@@ -48,6 +49,29 @@ static void answer_verify(struct verifier *v, struct ipc_channel *ch, const stru
 		log_warn("cannot answer a worker (its queue is full); it will time out");
 }
 
+static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h, size_t len)
+{
+	struct ipc_nats_request rq;
+	if (len < sizeof rq) {
+		log_warn("dropped a short NATS request");
+		return;
+	}
+	memcpy(&rq, v->body, sizeof rq);
+	rq.server_xkey[sizeof rq.server_xkey - 1] = '\0';
+	/* reply head and response JWT, sent as one message */
+	static unsigned char out[IPC_MAX_BODY];
+	struct ipc_nats_reply reply;
+	struct buf response;
+	buf_init(&response, IPC_MAX_BODY - sizeof reply);
+	nats_callout_handle(v->ctx->cfg, &rq, (const char *)v->body + sizeof rq, len - sizeof rq, &reply, &response);
+	memcpy(out, &reply, sizeof reply);
+	if (response.len)
+		memcpy(out + sizeof reply, response.data, response.len);
+	if (ipc_send(ch, IPC_NATS_REPLY, 0, h->id, out, sizeof reply + response.len) < 0)
+		log_warn("cannot answer a NATS request (queue full)");
+	buf_free(&response);
+}
+
 static void watch(struct verifier *v, unsigned i, int want_out)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
@@ -82,11 +106,12 @@ static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 			(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
 			return;
 		}
-		if (h.type != IPC_VERIFY_REQUEST) {
-			log_warn("worker slot %u sent message type %u; ignored", i + 1, h.type);
-			continue;
-		}
-		answer_verify(v, ch, &h, (size_t)len);
+		if (h.type == IPC_VERIFY_REQUEST)
+			answer_verify(v, ch, &h, (size_t)len);
+		else if (h.type == IPC_NATS_REQUEST)
+			answer_nats(v, ch, &h, (size_t)len);
+		else
+			log_warn("peer %u sent message type %u; ignored", i + 1, h.type);
 	}
 	if (ipc_pending(ch))
 		watch(v, i, 1);

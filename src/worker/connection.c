@@ -237,7 +237,7 @@ static void queue_ready(struct worker *w, struct connection *c)
 	w->ready_tail = c;
 }
 
-void connection_accept(struct worker *w, int fd)
+void connection_accept(struct worker *w, int fd, bool loopback)
 {
 	if (w->n_free == 0) {
 		close(fd);
@@ -250,6 +250,7 @@ void connection_accept(struct worker *w, int fd)
 	c->slot = slot;
 	c->in_use = true;
 	c->file_fd = -1;
+	c->loopback = loopback;
 	c->phase = PHASE_READING;
 	llhttp_init(&c->parser, HTTP_REQUEST, &settings);
 	c->parser.data = c;

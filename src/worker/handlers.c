@@ -152,11 +152,6 @@ void handle_register_options(struct worker *w, struct connection *c)
 	response_send(w, c, &r, NULL);
 }
 
-void handle_nats_auth(struct worker *w, struct connection *c)
-{
-	response_error(w, c, API_NOT_IMPLEMENTED, NULL);
-}
-
 static void placeholder_page(struct worker *w, struct connection *c)
 {
 	char page[2048];

@@ -128,6 +128,8 @@ void registration_on_reply(struct worker *w, const struct ipc_header *h, const v
 		struct ipc_insert_reply r;
 		memcpy(&r, body, sizeof r);
 		on_inserted(w, c, &r);
+	} else if (h->type == IPC_NATS_REPLY && (c->stage == STAGE_NATS_CHECK || c->stage == STAGE_NATS_ANSWER)) {
+		nats_endpoint_on_reply(w, c, body, len);
 	} else {
 		log_warn("unexpected message type %u (%zu bytes) for a registration", h->type, len);
 	}
@@ -135,6 +137,10 @@ void registration_on_reply(struct worker *w, const struct ipc_header *h, const v
 
 void registration_timed_out(struct worker *w, struct connection *c)
 {
+	if (c->stage == STAGE_NATS_CHECK || c->stage == STAGE_NATS_ANSWER) {
+		fail(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
+		return;
+	}
 	log_warn("registration of '%s' got no answer from the %s in time", c->stage == STAGE_INSERT ? c->handle : "?",
 		 c->stage == STAGE_INSERT ? "writer" : "verifier");
 	fail(w, c, API_UNAVAILABLE,

@@ -42,7 +42,7 @@ enum conn_phase {
 	PHASE_LINGERING, /* our side is shut; draining what the client still sends */
 };
 
-enum ipc_stage { STAGE_NONE, STAGE_VERIFY, STAGE_INSERT };
+enum ipc_stage { STAGE_NONE, STAGE_VERIFY, STAGE_INSERT, STAGE_NATS_CHECK, STAGE_NATS_ANSWER };
 
 /* Small header values kept from a request (longer ones are cut, flagged). */
 #define SMALL_HEADER_MAX 256
@@ -79,6 +79,7 @@ struct connection {
 	bool                  eof;
 	bool                  close_after_send;
 	bool                  got_bytes; /* any byte of the current request */
+	bool                  loopback;  /* the peer is on this machine */
 	llhttp_t              parser;
 	struct request        req;
 	struct buf            in;        /* bytes read but not yet parsed */
@@ -147,7 +148,7 @@ int       deadline_next_timeout(const struct worker *w);
 void      deadline_expire(struct worker *w);
 
 /* connection.c */
-void connection_accept(struct worker *w, int fd);
+void connection_accept(struct worker *w, int fd, bool loopback);
 void connection_on_event(struct worker *w, struct connection *c, uint32_t events);
 /* Continues after a response was produced asynchronously. */
 void connection_resume(struct worker *w, struct connection *c);
@@ -189,7 +190,9 @@ void handle_user(struct worker *w, struct connection *c, const char *path, size_
 void handle_webfinger(struct worker *w, struct connection *c, const char *query, size_t len);
 void handle_static(struct worker *w, struct connection *c, const char *path, size_t len);
 void handle_register_options(struct worker *w, struct connection *c);
+/* nats_endpoint.c: POST /internal/nats/auth */
 void handle_nats_auth(struct worker *w, struct connection *c);
+void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *body, size_t len);
 /* Appends a registry record as JSON. */
 int  render_record(struct worker *w, struct buf *out, const struct registry_record *rec);
 
