@@ -57,12 +57,13 @@ LLHTTP_OBJ  := $(patsubst $(LLHTTP_DIR)/%.c,$(OUT)/llhttp/%.o,$(LLHTTP_SRC))
 SERVER      := $(OUT)/kez-chat-server
 UNIT_TESTS  := $(OUT)/unit-tests
 KEZCTL      := $(OUT)/kezctl
+NATS_PROBE  := $(OUT)/nats-probe
 
 .PHONY: all deps build run test test-sanitize unit clean install bench
 .DEFAULT_GOAL := all
 
 all: deps build
-build: $(SERVER) $(UNIT_TESTS) $(if $(KEZCTL_SRC),$(KEZCTL))
+build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE)
 
 # Installs what is missing when run as root; otherwise says what to install.
 DEPS ?= $(BUILD_DEPS) $(TEST_DEPS)
@@ -85,6 +86,10 @@ $(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
 
 $(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
+
+# A libnats client the NATS tests drive (not installed).
+$(NATS_PROBE): $(OUT)/tests/tools/nats_probe.o $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
 $(KEZCTL): $(KEZCTL_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lcurl
@@ -111,6 +116,7 @@ run: all
 # the real daemon. KEZ_BUILD tells the suite which binaries to start.
 PYTEST ?= /usr/bin/python3 -m pytest
 test: all
+	tools/fetch-nats-server.sh >/dev/null
 	KEZ_BUILD=$(OUT) $(PYTEST) -q -p no:cacheprovider tests
 
 test-sanitize:
@@ -128,7 +134,7 @@ bench:
 
 install: all
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
-	$(if $(KEZCTL_SRC),install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl)
+	install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl
 
 clean:
 	rm -rf build

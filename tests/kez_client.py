@@ -210,3 +210,33 @@ def parse_responses(data):
         out.append((status, headers, rest[:n]))
         data = rest[n:]
     return out
+
+# --- nkeys (for NATS tests) ------------------------------------------------
+
+def _crc16(data):
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
+def _nkey(raw):
+    import base64
+    crc = _crc16(raw)
+    return base64.b32encode(raw + bytes([crc & 0xFF, crc >> 8])).decode().rstrip("=")
+
+
+def user_seed_text(key):
+    """The private key as a NATS user seed (SU...)."""
+    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+    prefix = 20 << 3
+    return _nkey(bytes([0x90 | prefix >> 5, (prefix & 31) << 3]) + seed)
+
+
+def user_public_text(key):
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return _nkey(bytes([20 << 3]) + raw)

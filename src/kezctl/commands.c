@@ -1,6 +1,11 @@
 #include "kezctl/commands.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +15,26 @@
 #include "common/ed25519.h"
 #include "common/handle.h"
 #include "common/key_text.h"
+#include "common/nkeys.h"
 #include "kezctl/envelope_build.h"
 #include "kezctl/http_client.h"
 #include "kezctl/keyfile.h"
 
 #define DEFAULT_URL "http://127.0.0.1:6969"
 
-enum { OPT_OUT = 1, OPT_FORCE, OPT_KEY, OPT_URL, OPT_SERVER, OPT_REL, OPT_PREFIX, OPT_SKEW };
+enum { OPT_OUT = 1, OPT_FORCE, OPT_KEY, OPT_URL, OPT_SERVER, OPT_REL, OPT_PREFIX, OPT_SKEW, OPT_OUT_DIR };
 
 static const struct option options[] = {
 	{ "out", required_argument, NULL, OPT_OUT },       { "force", no_argument, NULL, OPT_FORCE },
 	{ "key", required_argument, NULL, OPT_KEY },       { "url", required_argument, NULL, OPT_URL },
 	{ "server", required_argument, NULL, OPT_SERVER }, { "rel", required_argument, NULL, OPT_REL },
 	{ "prefix", required_argument, NULL, OPT_PREFIX }, { "skew", required_argument, NULL, OPT_SKEW },
+	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
-	const char *out, *key, *url, *server, *prefix;
+	const char *out, *key, *url, *server, *prefix, *out_dir;
 	const char *rels[16];
 	int         n_rels;
 	long        skew;
@@ -50,6 +57,7 @@ static int parse_args(int argc, char **argv, const char *allowed, struct args *a
 					   argv[optind - 1]);
 		switch (opt) {
 		case OPT_OUT: a->out = optarg; break;
+		case OPT_OUT_DIR: a->out_dir = optarg; break;
 		case OPT_FORCE: a->force = true; break;
 		case OPT_KEY: a->key = optarg; break;
 		case OPT_URL: a->url = optarg; break;
@@ -265,4 +273,62 @@ int cmd_envelopes(int argc, char **argv)
 	}
 	buf_free(&env);
 	return fflush(stdout) == 0 ? KEZCTL_OK : KEZCTL_REFUSED;
+}
+
+/* Writes an nkey seed file (0600, never over an existing one unless forced). */
+static int write_seed(const char *dir, const char *name, uint8_t kind, const uint8_t seed[32], bool force)
+{
+	char path[4096], text[NKEY_SEED_LEN + 2];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	nkey_encode_seed(kind, seed, text);
+	strcat(text, "\n");
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
+	int rc = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	if (rc < 0)
+		fprintf(stderr, "kezctl: %s: %s\n", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	OPENSSL_cleanse(text, sizeof text);
+	return rc;
+}
+
+int cmd_nats_keys(int argc, char **argv)
+{
+	struct args a;
+	char allowed[] = { OPT_OUT_DIR, OPT_FORCE, 0 };
+	if (parse_args(argc, argv, allowed, &a))
+		return KEZCTL_USAGE;
+	const char *dir = a.out_dir ? a.out_dir : ".";
+	uint8_t issuer[32], service[32], xkey[32], pub[32], xpub[32];
+	char issuer_pub[NKEY_PUBLIC_LEN + 1], service_pub[NKEY_PUBLIC_LEN + 1], xkey_pub[NKEY_PUBLIC_LEN + 1];
+	if (ed25519_generate(issuer, pub) < 0)
+		return KEZCTL_REFUSED;
+	nkey_encode_public(NKEY_PREFIX_ACCOUNT, pub, issuer_pub);
+	if (ed25519_generate(service, pub) < 0)
+		return KEZCTL_REFUSED;
+	nkey_encode_public(NKEY_PREFIX_USER, pub, service_pub);
+	/* A curve key: X25519 secret and its public point. */
+	EVP_PKEY *x = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+	size_t n = 32, m = 32;
+	if (!x || EVP_PKEY_get_raw_private_key(x, xkey, &n) != 1 || EVP_PKEY_get_raw_public_key(x, xpub, &m) != 1) {
+		EVP_PKEY_free(x);
+		return KEZCTL_REFUSED;
+	}
+	EVP_PKEY_free(x);
+	nkey_encode_public(NKEY_PREFIX_CURVE, xpub, xkey_pub);
+	if (write_seed(dir, "issuer.nk", NKEY_PREFIX_ACCOUNT, issuer, a.force) < 0 ||
+	    write_seed(dir, "service.nk", NKEY_PREFIX_USER, service, a.force) < 0 ||
+	    write_seed(dir, "xkey.nk", NKEY_PREFIX_CURVE, xkey, a.force) < 0)
+		return KEZCTL_REFUSED;
+	OPENSSL_cleanse(issuer, sizeof issuer);
+	OPENSSL_cleanse(service, sizeof service);
+	OPENSSL_cleanse(xkey, sizeof xkey);
+	printf("# for deploy/nats.conf (its environment) and the server's flags\n"
+	       "KEZ_NATS_ISSUER=%s\n"
+	       "KEZ_NATS_SERVICE=%s\n"
+	       "KEZ_NATS_XKEY=%s\n"
+	       "# kez-chat-server --nats-url nats://127.0.0.1:4222 --nats-seed %s/service.nk \\\n"
+	       "#     --nats-issuer-seed %s/issuer.nk   [--nats-xkey-seed %s/xkey.nk when xkey is set]\n",
+	       issuer_pub, service_pub, xkey_pub, dir, dir, dir);
+	return KEZCTL_OK;
 }

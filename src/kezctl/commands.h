@@ -13,6 +13,7 @@ int cmd_register(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_webfinger(int argc, char **argv);
 int cmd_envelopes(int argc, char **argv);
+int cmd_nats_keys(int argc, char **argv);
 
 /* Prints one usage line for kezctl and returns KEZCTL_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,7 +19,10 @@ static const char usage[] =
 	"                                       print a WebFinger document\n"
 	"  envelopes N [--server DOMAIN] [--prefix P] [--skew SECONDS]\n"
 	"                                       N valid envelopes with fresh keys, one JSON a line\n"
-	"                                       (handles P0, P1, ...; default prefix 'bench')\n\n"
+	"                                       (handles P0, P1, ...; default prefix 'bench')\n"
+	"  nats-keys [--out-dir DIR] [--force]  new NATS auth-callout keys: DIR/issuer.nk (SA...),\n"
+	"                                       DIR/service.nk (SU...), DIR/xkey.nk (SX...); prints the\n"
+	"                                       values deploy/nats.conf and the server need\n\n"
 	"URL defaults to $KEZCTL_URL, else http://127.0.0.1:6969. Without --server, register asks\n"
 	"the server's /v1/healthz for its domain. Key files hold one line: ed25519-seed:<64 hex>.\n"
 	"Exit status: 0 ok, 1 the server refused (its error code is printed), 2 usage,\n"
@@ -54,7 +57,7 @@ int main(int argc, char **argv)
 		int (*run)(int, char **);
 	} commands[] = {
 		{ "keygen", cmd_keygen },       { "register", cmd_register },   { "lookup", cmd_lookup },
-		{ "webfinger", cmd_webfinger }, { "envelopes", cmd_envelopes },
+		{ "webfinger", cmd_webfinger }, { "envelopes", cmd_envelopes }, { "nats-keys", cmd_nats_keys },
 	};
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0) {
