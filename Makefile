@@ -13,7 +13,7 @@ PREFIX      ?= /usr/local
 
 # Debian packages the build and the tests need (bookworm names).
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
-               libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev
+               libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev libsodium-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography lmdb-utils procps curl
 BENCH_DEPS  := wrk nginx-light openssl
 
@@ -41,7 +41,7 @@ CFLAGS_sanitize := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDFLAGS_release  := -pie -Wl,-z,relro,-z,now
 LDFLAGS_sanitize := -fsanitize=address,undefined
 CFLAGS      := -std=c17 $(WARN) $(CFLAGS_$(BUILD))
-LDLIBS      := -lcrypto -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
+LDLIBS      := -lcrypto -lsodium -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 
 COMMON_SRC  := $(wildcard src/common/*.c)
 DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c src/natsauth/*.c)

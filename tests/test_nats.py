@@ -28,7 +28,7 @@ def free_port():
 class Stack:
     """nats-server with deploy/nats.conf, and kez-chat-server as its callout."""
 
-    def __init__(self):
+    def __init__(self, xkey=False):
         self.dir = make_temp_dir()
         out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir], capture_output=True, text=True, check=True)
         self.values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
@@ -40,6 +40,11 @@ class Stack:
         conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
         conf = conf.replace("port: 8443", "port: %d" % free_port())
         conf = conf.replace('"/data/jetstream"', '"%s/js"' % self.dir)
+        extra = []
+        if xkey:
+            conf = re.sub(r"# (xkey: \$KEZ_NATS_XKEY).*", r"\1", conf)
+            assert "\n    xkey: $KEZ_NATS_XKEY\n" in conf
+            extra = ["--nats-xkey-seed", os.path.join(self.dir, "xkey.nk")]
         self.conf = os.path.join(self.dir, "nats.conf")
         with open(self.conf, "w") as f:
             f.write(conf)
@@ -49,7 +54,7 @@ class Stack:
         self.url = "nats://127.0.0.1:%d" % self.port
         assert wait_for(self._nats_up, 10), open(os.path.join(self.dir, "nats.log")).read()
         self.kez = Server(self.dir, ["--nats-url", self.url, "--nats-seed", os.path.join(self.dir, "service.nk"),
-                                     "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")]).start()
+                                     "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")] + extra).start()
         assert wait_for(lambda: "serving the NATS auth callout" in self.kez.log(), 10 * SLOW), self.kez.log()
 
     def _nats_up(self):
@@ -180,3 +185,17 @@ def test_http_callout_endpoint(stack):
     r = kc.request(stack.kez.port, "POST", "/internal/nats/auth", body=b"",
                    headers={"Content-Type": "application/jwt"})
     assert r.status == 400
+
+
+def test_xkey_sealed_requests():
+    s = Stack(xkey=True)
+    try:
+        alice, seed = s.user("xkeyalice")
+        r = s.probe(seed, "sub", inbox(alice) + ".x")
+        assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.kez.log()
+        _, stranger = s.user(None)
+        r = s.probe(stranger)
+        assert r.returncode == 1 and "connect-error" in r.stdout
+        assert "NATS access granted to xkeyalice" in s.kez.log()
+    finally:
+        s.stop()

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/nats_jwt.h"
 #include "common/nkeys.h"
+#include "common/xkey.h"
 
 /* What a verified authorization request says. */
 struct auth_request {
@@ -135,6 +136,24 @@ void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request
 		return;
 	}
 	int64_t now = (int64_t)time(NULL);
+	/* A sealed request: open it with our curve key, and seal the answer back. */
+	static uint8_t opened[IPC_MAX_BODY];
+	uint8_t server_xkey[32];
+	bool sealed = rq->server_xkey[0] != '\0';
+	if (sealed) {
+		int n = -1;
+		if (!cfg->nats_has_xkey)
+			snprintf(reply->detail, sizeof reply->detail, "the request is sealed but --nats-xkey-seed is not set");
+		else if (nkey_decode_public(rq->server_xkey, strlen(rq->server_xkey), NKEY_PREFIX_CURVE, server_xkey) < 0 ||
+			 (n = xkey_open(cfg->nats_xkey_seed, server_xkey, (const uint8_t *)data, len, opened, sizeof opened)) < 0)
+			snprintf(reply->detail, sizeof reply->detail, "the sealed request does not open with our xkey");
+		if (n < 0) {
+			reply->error = API_BAD_REQUEST;
+			return;
+		}
+		data = (const char *)opened;
+		len = (size_t)n;
+	}
 	struct auth_request r;
 	if (parse_request(data, len, now, &r) < 0) {
 		reply->error = API_BAD_REQUEST;
@@ -159,7 +178,15 @@ void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request
 		}
 	}
 	snprintf(reply->detail, sizeof reply->detail, "%s", grant ? "" : r.why);
-	if (sign_response(cfg, &r, grant, now, response) < 0) {
+	struct buf signed_jwt;
+	buf_init(&signed_jwt, NATS_JWT_MAX * 2);
+	int rc = sign_response(cfg, &r, grant, now, &signed_jwt);
+	if (rc == 0)
+		rc = sealed ? xkey_seal(cfg->nats_xkey_seed, server_xkey, (const uint8_t *)signed_jwt.data, signed_jwt.len,
+					response)
+			    : buf_append(response, signed_jwt.data, signed_jwt.len);
+	buf_free(&signed_jwt);
+	if (rc < 0) {
 		reply->error = API_INTERNAL;
 		log_error("cannot sign a NATS authorization response");
 	}

@@ -12,6 +12,7 @@
 #include "common/envelope.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/xkey.h"
 #include "signer/nats_callout.h"
 
 /* Messages taken from one worker before looking at the next: fairness. */
@@ -135,6 +136,10 @@ int verifier_run(const struct child_context *ctx)
 			log_error("epoll_ctl: %s", strerror(errno));
 			return CHILD_EXIT_STARTUP;
 		}
+	}
+	if (xkey_init() < 0) {
+		log_error("cannot initialise libsodium");
+		return CHILD_EXIT_STARTUP;
 	}
 	if (child_drop_privileges(ctx->cfg) < 0)
 		return CHILD_EXIT_STARTUP;
