@@ -38,7 +38,9 @@ CPPFLAGS    += -D_GNU_SOURCE -Isrc $(LLHTTP_CFLAGS)
 CFLAGS_release  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS_sanitize := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                    -fno-sanitize-recover=undefined -DKEZ_SANITIZE=1
+CFLAGS_hooks    := $(CFLAGS_release) -DKEZ_TEST_HOOKS
 LDFLAGS_release  := -pie -Wl,-z,relro,-z,now
+LDFLAGS_hooks    := $(LDFLAGS_release)
 LDFLAGS_sanitize := -fsanitize=address,undefined
 CFLAGS      := -std=c17 $(WARN) $(CFLAGS_$(BUILD))
 LDLIBS      := -lcrypto -lsodium -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
@@ -115,7 +117,10 @@ run: all
 # The test command: unit tests (as pytest cases) and integration tests against
 # the real daemon. KEZ_BUILD tells the suite which binaries to start.
 PYTEST ?= /usr/bin/python3 -m pytest
+# The sandbox tests start a build with test-only probes compiled in
+# (build/hooks); production binaries have none.
 test: all
+	$(MAKE) BUILD=hooks build/hooks/kez-chat-server
 	tools/fetch-nats-server.sh >/dev/null
 	KEZ_BUILD=$(OUT) $(PYTEST) -q -p no:cacheprovider tests
 

@@ -62,10 +62,11 @@ class Server:
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.port = None
+        self.binary = SERVER_BIN
 
     def start(self, expect_ready=True):
         self.logfile = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([SERVER_BIN] + self.args, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([self.binary] + self.args, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.logfile, env=self.env)
         if not expect_ready:
             return self

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -43,16 +42,11 @@ volatile int *child_stop_flag(void)
 
 int child_drop_privileges(const struct config *cfg)
 {
-	if (cfg->user) {
-		errno = 0;
-		struct passwd *pw = getpwnam(cfg->user);
-		if (!pw) {
-			log_error("cannot drop privileges: no user '%s'", cfg->user);
-			return -1;
-		}
+	if (cfg->has_run_user) {
+		uid_t uid = cfg->run_uid;
+		gid_t gid = cfg->run_gid;
 		if (geteuid() == 0) {
-			if (setgroups(1, &pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-			    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+			if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
 				log_error("cannot become user '%s': %s", cfg->user, strerror(errno));
 				return -1;
 			}
@@ -61,7 +55,7 @@ int child_drop_privileges(const struct config *cfg)
 				log_error("privileges could be regained after dropping them");
 				return -1;
 			}
-		} else if (geteuid() != pw->pw_uid) {
+		} else if (geteuid() != uid) {
 			log_error("--user %s needs the server to start as root", cfg->user);
 			return -1;
 		}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "common/handle.h"
 #include "common/log.h"
@@ -24,6 +25,9 @@ struct config {
 	char                    public_url[512];  /* no trailing slash */
 	unsigned                workers;
 	const char             *user;             /* NULL: stay who we are */
+	bool                    has_run_user;     /* resolved at start: chroot hides /etc/passwd */
+	uid_t                   run_uid;
+	gid_t                   run_gid;
 	const char             *reserved_file;
 	enum log_level          log_level;
 

@@ -17,7 +17,7 @@
 
 /* Root is only for opening things; the processes that touch client data must
  * not keep it. */
-static void check_user(const struct config *cfg)
+static void check_user(struct config *cfg)
 {
 	if (geteuid() == 0 && !cfg->user) {
 		fprintf(stderr, KEZ_NAME ": --user: refusing to run as root without it; name an "
@@ -40,6 +40,9 @@ static void check_user(const struct config *cfg)
 		fprintf(stderr, KEZ_NAME ": --user: '%s' is root; name an unprivileged user\n", cfg->user);
 		exit(2);
 	}
+	cfg->has_run_user = true;
+	cfg->run_uid = pw->pw_uid;
+	cfg->run_gid = pw->pw_gid;
 }
 
 /* Every worker may hold --max-connections sockets: raise the soft limit to

@@ -12,6 +12,7 @@
 #include "common/envelope.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "common/xkey.h"
 #include "signer/nats_callout.h"
 
@@ -137,12 +138,15 @@ int verifier_run(const struct child_context *ctx)
 			return CHILD_EXIT_STARTUP;
 		}
 	}
+	sandbox_preload_libraries();
 	if (xkey_init() < 0) {
 		log_error("cannot initialise libsodium");
 		return CHILD_EXIT_STARTUP;
 	}
-	if (child_drop_privileges(ctx->cfg) < 0)
+	if (sandbox_confine_verifier() < 0 || child_drop_privileges(ctx->cfg) < 0 ||
+	    sandbox_enter(SANDBOX_VERIFIER) < 0)
 		return CHILD_EXIT_STARTUP;
+	sandbox_test_probe("verifier", NULL);
 
 	atomic_fetch_add(&ctx->state->verifier_generation, 1);
 	atomic_store(&ctx->state->verifier_ready, 1);

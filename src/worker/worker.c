@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sandbox.h"
 #include "worker/worker.h"
 
 enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
@@ -133,6 +134,7 @@ static int setup(struct worker *w, const struct child_context *ctx)
 		}
 		w->has_site = true;
 	}
+	sandbox_preload_libraries();
 	if (child_drop_privileges(cfg) < 0)
 		return -1;
 
@@ -175,6 +177,9 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	connection_settings_init();
 	w->now_ms = monotonic_ms();
 	response_refresh_date(w);
+	if (sandbox_enter(SANDBOX_WORKER) < 0)
+		return -1;
+	sandbox_test_probe("worker", cfg->db_path);
 	return 0;
 }
 

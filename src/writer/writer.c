@@ -12,6 +12,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/registry.h"
+#include "common/sandbox.h"
 
 #define BATCH_MAX          512
 #define BURST_PER_PEER     64
@@ -174,6 +175,10 @@ int writer_run(const struct child_context *ctx)
 			return CHILD_EXIT_STARTUP;
 		}
 	}
+	sandbox_preload_libraries();
+	if (sandbox_enter(SANDBOX_WRITER) < 0)
+		return CHILD_EXIT_STARTUP;
+	sandbox_test_probe("writer", NULL);
 	atomic_fetch_add(&ctx->state->writer_generation, 1);
 	atomic_store(&ctx->state->writer_ready, 1);
 	log_info("registry open at %s", ctx->cfg->db_path);
