@@ -219,7 +219,8 @@ int registry_batch_commit(MDB_txn *txn)
 {
 	int rc = mdb_txn_commit(txn);
 	if (rc != 0) {
-		log_error("registry commit: %s", mdb_strerror(rc));
+		if (rc != MDB_MAP_FULL) /* the writer says that one in its own words */
+			log_error("registry commit: %s", mdb_strerror(rc));
 		errno = rc;
 	}
 	return rc == 0 ? 0 : -1;

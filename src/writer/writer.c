@@ -43,6 +43,8 @@ static long long monotonic_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void note_full(struct writer *w);
+
 static void watch(struct writer *w, unsigned i, bool want_out)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
@@ -101,12 +103,19 @@ static void take_requests(struct writer *w, unsigned peer, MDB_txn *txn, int64_t
 				       : API_INTERNAL;
 		p->reply.error = (uint32_t)e;
 		p->reply.registered_at = at;
-		if (e == API_STORAGE_FULL && time(NULL) != w->last_full_log) {
-			w->last_full_log = time(NULL);
-			log_error("registry is full (map size %zu MiB): raise --map-size",
-				  w->ctx->cfg->map_size >> 20);
-		}
+		if (e == API_STORAGE_FULL)
+			note_full(w);
 	}
+}
+
+/* One clear line, at most once a second, however many inserts it refuses. */
+static void note_full(struct writer *w)
+{
+	if (time(NULL) == w->last_full_log)
+		return;
+	w->last_full_log = time(NULL);
+	log_error("registry is full (map size %zu MiB): registrations get 507 until --map-size is raised",
+		  w->ctx->cfg->map_size >> 20);
 }
 
 static void run_batch(struct writer *w)
@@ -135,6 +144,8 @@ static void run_batch(struct writer *w)
 	long long started = monotonic_ms();
 	if (txn && registry_batch_commit(txn) < 0) {
 		enum api_error e = errno == MDB_MAP_FULL ? API_STORAGE_FULL : API_INTERNAL;
+		if (e == API_STORAGE_FULL)
+			note_full(w);
 		for (size_t i = 0; i < w->batch_len; i++)
 			if (w->batch[i].reply.error == API_OK)
 				w->batch[i].reply.error = (uint32_t)e;

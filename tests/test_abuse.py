@@ -1,0 +1,113 @@
+"""What the server withstands: a full registry, thousands of idle or
+dribbling connections, and repeated SIGKILLs under registration load."""
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import kez_client as kc
+from conftest import SLOW, wait_for
+
+
+def test_full_registry_is_507_and_keeps_serving(start_server):
+    s = start_server(["--map-size", "1"])
+    accepted, full = [], []
+    lock = threading.Lock()
+
+    def fill(t):
+        for i in range(10000):
+            if full:
+                return
+            body, _ = kc.make_envelope("fill%d_%d" % (t, i))
+            r = kc.register(s.port, body)
+            with lock:
+                (accepted if r.status == 201 else full).append((r, "fill%d_%d" % (t, i)))
+
+    threads = [threading.Thread(target=fill, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert full, "the 1 MiB registry never filled"
+    r, _ = full[0]
+    assert r.status == 507 and r.json()["error"] == "storage_full", r
+    assert "registry is full" in s.log() and "--map-size" in s.log()
+    assert kc.get(s.port, "/v1/u/" + accepted[-1][1]).status == 200
+    assert kc.get(s.port, "/v1/healthz").status == 200
+    # one at a time, the last pages fill too: every answer stays 201 or 507
+    statuses = [kc.register(s.port, kc.make_envelope("more%d" % i)[0]).status for i in range(200)]
+    assert set(statuses) <= {201, 507} and statuses[-1] == 507, statuses
+
+
+def test_two_thousand_idle_and_dribbling_connections(start_server):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4500:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8192), hard))
+    s = start_server(["--header-timeout", "60"])
+    conns = []
+    try:
+        for i in range(2000):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            if i % 2:
+                c.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: x\r\n")  # never finishes
+            conns.append(c)
+        stop = time.time() + 2
+        while time.time() < stop:  # dribble a header byte on half of them
+            for c in conns[1::20]:
+                c.sendall(b"X")
+            time.sleep(0.1)
+        worst = 0
+        for _ in range(10):
+            t0 = time.time()
+            assert kc.get(s.port, "/v1/healthz", timeout=5).status == 200
+            worst = max(worst, time.time() - t0)
+        assert worst < 0.1 * SLOW, worst
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_repeated_sigkill_under_wrk_like_load(start_server):
+    s = start_server()
+    accepted, stop = [], time.time() + 8 * SLOW
+    lock = threading.Lock()
+
+    def load(t):
+        i = 0
+        while time.time() < stop:
+            handle = "rk%d_%d" % (t, i)
+            i += 1
+            body, key = kc.make_envelope(handle)
+            try:
+                r = kc.register(s.port, body, timeout=10 * SLOW)
+            except OSError:
+                continue
+            if r.status == 201:
+                with lock:
+                    accepted.append((handle, kc.key_text(key)))
+
+    threads = [threading.Thread(target=load, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for round_ in range(2):
+        for role in ("writer", "verifier", "worker 1", "worker 2"):
+            time.sleep(0.4 * SLOW)
+            pid = s.child(role)
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+    for t in threads:
+        t.join()
+    assert wait_for(s.healthy, 3 * SLOW)
+    assert len(accepted) > 50
+    for handle, key in accepted:
+        r = kc.get(s.port, "/v1/u/" + handle)
+        assert r.status == 200 and r.json()["primary"] == key, handle
+    s.stop()
+    out = subprocess.run(["mdb_stat", "-n", "-a", s.db], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    entries = re.findall(r"Entries: (\d+)", out.stdout)
+    assert int(entries[-2]) == int(entries[-1]) >= len(accepted)  # handles and keys agree
