@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -59,6 +61,16 @@ int child_drop_privileges(const struct config *cfg)
 			log_error("--user %s needs the server to start as root", cfg->user);
 			return -1;
 		}
+	}
+	/* Capabilities given to an unprivileged start (systemd's ambient
+	 * CAP_SYS_CHROOT for the verifier) end here too. */
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct none[2];
+	memset(none, 0, sizeof none);
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &head, none) < 0) {
+		log_error("cannot drop capabilities: %s", strerror(errno));
+		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		log_error("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));

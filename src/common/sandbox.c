@@ -31,12 +31,17 @@ int sandbox_confine_verifier(void)
 		log_error("cannot turn core dumps off: %s", strerror(errno));
 		return -1;
 	}
-	if (geteuid() != 0) {
-		log_debug("not root: the verifier keeps the file system view (seccomp still applies)");
-		return 0;
-	}
 	char dir[] = "/tmp/kez-verifier-XXXXXX";
-	if (!mkdtemp(dir) || chdir(dir) < 0 || rmdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+	if (!mkdtemp(dir) || chdir(dir) < 0 || rmdir(dir) < 0) {
+		log_error("cannot make the verifier's empty root: %s", strerror(errno));
+		return -1;
+	}
+	if (chroot(".") < 0 || chdir("/") < 0) {
+		/* Root, or CAP_SYS_CHROOT (systemd's AmbientCapabilities), is needed. */
+		if (errno == EPERM && geteuid() != 0) {
+			log_debug("no chroot without root or CAP_SYS_CHROOT (seccomp still applies)");
+			return chdir("/") < 0 ? -1 : 0;
+		}
 		log_error("cannot confine the verifier to an empty root: %s", strerror(errno));
 		return -1;
 	}
