@@ -62,7 +62,7 @@ UNIT_TESTS  := $(OUT)/unit-tests
 KEZCTL      := $(OUT)/kezctl
 NATS_PROBE  := $(OUT)/nats-probe
 
-.PHONY: all deps build run test test-sanitize unit clean install bench
+.PHONY: all deps build run test test-sanitize unit clean install bench fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: deps build
@@ -137,6 +137,36 @@ bench:
 	$(MAKE) deps DEPS="$(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS)"
 	$(MAKE) BUILD=release build
 	KEZ_BUILD=build/release /usr/bin/python3 bench/bench.py $(BENCH_ARGS)
+
+# libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_SECONDS on its
+# committed corpus (fuzz/corpus/NAME), after replaying fuzz/regressions/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := envelope jcs webfinger ipc nats_jwt http
+FUZZ_OUT     := build/fuzz
+FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -D_GNU_SOURCE -DKEZ_SANITIZE=1 -Isrc $(LLHTTP_CFLAGS) -w
+FUZZ_LIB_SRC := $(COMMON_SRC) $(filter-out src/worker/worker.c,$(wildcard src/worker/*.c)) \
+                src/signer/nats_callout.c $(LLHTTP_SRC)
+
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(FUZZ_OUT)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) deps DEPS="$(BUILD_DEPS) clang libclang-rt-14-dev"
+	$(MAKE) $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/regressions/$$t $(FUZZ_OUT)/corpus/$$t; \
+	  if [ -n "$$(ls fuzz/regressions/$$t)" ]; then $(FUZZ_OUT)/fuzz_$$t fuzz/regressions/$$t/* >/dev/null 2>&1 \
+	    || { echo "fuzz_$$t: a regression input fails again"; exit 1; }; fi; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=$(FUZZ_OUT)/ \
+	    $(FUZZ_OUT)/corpus/$$t fuzz/corpus/$$t 2>&1 | grep -E "^(Done|INFO: Running|#[0-9]+ *DONE)|ERROR|SUMMARY" || true; \
+	  if ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* >/dev/null 2>&1; then \
+	    echo "fuzz_$$t found a problem: $$(ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* 2>/dev/null)"; exit 1; fi; \
+	done; echo "fuzz: no crashes"
 
 install: all
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
