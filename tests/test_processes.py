@@ -86,3 +86,61 @@ def test_sigint_stops_cleanly(start_server):
     assert s.proc.wait(10 * SLOW) == 0
     assert all(not os.path.exists("/proc/%d/cmdline" % k) or open("/proc/%d/cmdline" % k, "rb").read() == b""
                for k in kids)
+
+
+def worker_pids(s):
+    from conftest import process_children
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open("/proc/%s/stat" % entry).read()
+                if int(stat[stat.rindex(")") + 2:].split()[1]) == s.proc.pid and \
+                        open("/proc/%s/cmdline" % entry, "rb").read().startswith(b"kez-chat-server: worker"):
+                    pids.add(int(entry))
+            except (OSError, ValueError):
+                pass
+    return pids
+
+
+def test_sighup_replaces_workers_without_dropping_requests(start_server):
+    s = start_server()
+    old = worker_pids(s)
+    assert len(old) == 2
+    # a registration half sent, and an idle keep-alive connection
+    body, _ = kc.make_envelope("hupuser")
+    busy = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    busy.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
+    time.sleep(0.2)
+    s.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: len(worker_pids(s) - old) == 2, 3 * SLOW), s.log()
+    # new connections are served by the new workers meanwhile
+    assert kc.get(s.port, "/v1/healthz").status == 200
+    busy.sendall(body[20:])
+    answer = busy.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 201 "), answer
+    assert b"Connection: close" in answer
+    busy.close()
+    assert wait_for(lambda: not (worker_pids(s) & old), 5 * SLOW), s.log()
+    assert kc.get(s.port, "/v1/u/hupuser").status == 200
+    for i in range(5):  # the new workers' links to the verifier and writer work
+        assert kc.register(s.port, kc.make_envelope("afterhup%d" % i)[0]).status == 201
+    assert "SIGHUP: 2 new workers" in s.log()
+    # and a second reload works too
+    s.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: s.log().count("SIGHUP: 2 new workers") == 2, 3 * SLOW)
+    assert wait_for(lambda: len(worker_pids(s)) == 2, 5 * SLOW)
+    assert kc.register(s.port, kc.make_envelope("secondhup")[0]).status == 201
+
+
+def test_verifier_restart_after_reload_keeps_all_links(start_server):
+    s = start_server()
+    s.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: "SIGHUP: 2 new workers" in s.log(), 3 * SLOW)
+    victim = s.child("verifier")
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: s.child("verifier") not in (None, victim), 2 * SLOW)
+    assert wait_for(s.healthy, 2 * SLOW)
+    for i in range(6):
+        assert kc.register(s.port, kc.make_envelope("vrestart%d" % i)[0]).status == 201

@@ -17,8 +17,10 @@ struct child_context {
 	int                  listen_fd;   /* worker: the shared listening socket */
 	int                  verifier_fd; /* worker: its end of the verifier socketpair */
 	int                  writer_fd;   /* worker: its end of the writer socketpair */
-	const int           *peer_fds;    /* verifier/writer: its end for each worker slot */
+	const int           *peer_fds;    /* verifier/writer: its end of each live worker link */
 	unsigned             n_peers;
+	unsigned             max_peers;   /* verifier/writer: how many links can be live at once */
+	int                  control_fd;  /* verifier/writer: the master hands new links over it */
 };
 
 int worker_run(const struct child_context *ctx);

@@ -103,6 +103,14 @@ static inline bool ipc_pending(const struct ipc_channel *ch) { return ch->head !
  * h->type == 0 at end of file. */
 ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap);
 
+/* Hands a descriptor to the process at the other end (SCM_RIGHTS): how the
+ * master gives the verifier and the writer their ends of a new worker's
+ * socketpairs on reload. 0, or -1. */
+int ipc_send_fd(int sock, int fd);
+/* The descriptor sent, or -1 (nothing waiting: errno EAGAIN; end of file:
+ * errno 0). */
+int ipc_recv_fd(int sock);
+
 /* A SOCK_SEQPACKET socketpair, both ends non-blocking and close-on-exec, with
  * buffers large enough for IPC_MAX_BODY messages. */
 int ipc_socketpair(int fds[2]);

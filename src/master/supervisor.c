@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,12 +21,24 @@
 
 enum role { ROLE_WRITER, ROLE_VERIFIER, ROLE_NATS, ROLE_WORKER };
 
+/* One worker's (or the NATS client's) socketpairs. The master keeps both ends
+ * of each for as long as the worker lives: a respawned verifier or writer
+ * takes over the same sockets, and nothing queued in them is lost. */
+struct link {
+	int  verifier[2]; /* [0] worker end, [1] verifier end */
+	int  writer[2];   /* [0] worker end, [1] writer end; -1 for the NATS client */
+	bool in_use;
+};
+
 struct slot {
+	bool      used;
 	enum role role;
 	unsigned  index;      /* worker number from 1 */
 	pid_t     pid;        /* 0: not running */
 	long long started_ms;
 	long long respawn_at; /* 0: no respawn pending */
+	int       link;       /* workers and the NATS client; -1 otherwise */
+	bool      draining;   /* an old worker finishing its requests after a reload */
 };
 
 struct supervisor {
@@ -33,12 +46,11 @@ struct supervisor {
 	struct shared_state *state;
 	int                  listen_fd;
 	int                  signal_fd;
-	int                (*verifier_pairs)[2]; /* [i][0] worker end, [i][1] verifier end; the NATS client's last */
-	unsigned             n_verifier_peers;
-	int                (*writer_pairs)[2];   /* [i][0] worker end, [i][1] writer end */
-	int                 *verifier_ends;      /* copies of [i][1] for the child context */
-	int                 *writer_ends;
-	struct slot         *slots;              /* writer, verifier, then the workers */
+	int                  control_verifier[2]; /* [0] master end, [1] verifier end */
+	int                  control_writer[2];
+	struct link         *links;
+	unsigned             n_links;             /* capacity: two generations of workers, and the NATS client */
+	struct slot         *slots;               /* writer, verifier, the NATS client, workers, draining workers */
 	unsigned             n_slots;
 	int                  stopping;
 };
@@ -67,26 +79,51 @@ static void slot_name(const struct slot *s, char *out, size_t cap)
 	}
 }
 
+static void close_if_open(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 /* In the child: close every descriptor of the master that this role must not hold. */
 static void close_foreign_fds(const struct supervisor *sv, const struct slot *s)
 {
-	unsigned n = sv->cfg->workers;
 	close(sv->signal_fd);
-	for (unsigned i = 0; i < sv->n_verifier_peers; i++) {
-		bool mine = (s->role == ROLE_WORKER && s->index == i + 1) || (s->role == ROLE_NATS && i == n);
-		if (!mine)
-			close(sv->verifier_pairs[i][0]);
+	close(sv->control_verifier[0]);
+	close(sv->control_writer[0]);
+	if (s->role != ROLE_VERIFIER)
+		close(sv->control_verifier[1]);
+	if (s->role != ROLE_WRITER)
+		close(sv->control_writer[1]);
+	for (unsigned i = 0; i < sv->n_links; i++) {
+		const struct link *l = &sv->links[i];
+		if (!l->in_use)
+			continue;
+		bool mine = s->link == (int)i;
+		if (!mine) {
+			close_if_open(l->verifier[0]);
+			close_if_open(l->writer[0]);
+		}
 		if (s->role != ROLE_VERIFIER)
-			close(sv->verifier_pairs[i][1]);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (!(s->role == ROLE_WORKER && s->index == i + 1))
-			close(sv->writer_pairs[i][0]);
+			close_if_open(l->verifier[1]);
 		if (s->role != ROLE_WRITER)
-			close(sv->writer_pairs[i][1]);
+			close_if_open(l->writer[1]);
 	}
 	if (s->role != ROLE_WORKER)
 		close(sv->listen_fd);
+}
+
+/* The verifier's (which = 1) or the writer's (which = 2) ends of every live link. */
+static unsigned collect_ends(const struct supervisor *sv, int which, int *out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < sv->n_links; i++) {
+		const struct link *l = &sv->links[i];
+		int fd = which == 1 ? l->verifier[1] : l->writer[1];
+		if (l->in_use && fd >= 0)
+			out[n++] = fd;
+	}
+	return n;
 }
 
 static _Noreturn void child_main(const struct supervisor *sv, const struct slot *s)
@@ -106,6 +143,9 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 	if (s->role != ROLE_NATS)
 		OPENSSL_cleanse(cfg->nats_seed, sizeof cfg->nats_seed);
 
+	int *ends = calloc(sv->n_links + 1, sizeof *ends);
+	if (!ends)
+		exit(CHILD_EXIT_STARTUP);
 	struct child_context ctx = {
 		.cfg = sv->cfg,
 		.state = sv->state,
@@ -113,30 +153,34 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.listen_fd = -1,
 		.verifier_fd = -1,
 		.writer_fd = -1,
-		.n_peers = sv->cfg->workers,
+		.peer_fds = ends,
+		.max_peers = sv->n_links,
+		.control_fd = -1,
 	};
 	int rc;
 	switch (s->role) {
 	case ROLE_WRITER:
-		ctx.peer_fds = sv->writer_ends;
+		ctx.n_peers = collect_ends(sv, 2, ends);
+		ctx.control_fd = sv->control_writer[1];
 		rc = writer_run(&ctx);
 		break;
 	case ROLE_VERIFIER:
-		ctx.peer_fds = sv->verifier_ends;
-		ctx.n_peers = sv->n_verifier_peers;
+		ctx.n_peers = collect_ends(sv, 1, ends);
+		ctx.control_fd = sv->control_verifier[1];
 		rc = verifier_run(&ctx);
 		break;
 	case ROLE_NATS:
-		ctx.verifier_fd = sv->verifier_pairs[sv->cfg->workers][0];
+		ctx.verifier_fd = sv->links[s->link].verifier[0];
 		rc = nats_client_run(&ctx);
 		break;
 	default:
 		ctx.listen_fd = sv->listen_fd;
-		ctx.verifier_fd = sv->verifier_pairs[s->index - 1][0];
-		ctx.writer_fd = sv->writer_pairs[s->index - 1][0];
+		ctx.verifier_fd = sv->links[s->link].verifier[0];
+		ctx.writer_fd = sv->links[s->link].writer[0];
 		rc = worker_run(&ctx);
 		break;
 	}
+	free(ends);
 	exit(rc);
 }
 
@@ -159,7 +203,7 @@ static int spawn(struct supervisor *sv, struct slot *s)
 static struct slot *slot_by_pid(struct supervisor *sv, pid_t pid)
 {
 	for (unsigned i = 0; i < sv->n_slots; i++)
-		if (sv->slots[i].pid == pid)
+		if (sv->slots[i].used && sv->slots[i].pid == pid)
 			return &sv->slots[i];
 	return NULL;
 }
@@ -170,6 +214,93 @@ static void mark_down(struct supervisor *sv, const struct slot *s)
 		atomic_store(&sv->state->verifier_ready, 0);
 	else if (s->role == ROLE_WRITER)
 		atomic_store(&sv->state->writer_ready, 0);
+}
+
+static void close_link_ends(struct link *l)
+{
+	for (int e = 0; e < 2; e++) {
+		close_if_open(l->verifier[e]);
+		close_if_open(l->writer[e]);
+		l->verifier[e] = l->writer[e] = -1;
+	}
+}
+
+/* The worker of this link is gone: with the master's copies closed too, the
+ * verifier and the writer see end of file on theirs and let them go. */
+static void free_link(struct supervisor *sv, int i)
+{
+	if (i < 0 || (unsigned)i >= sv->n_links || !sv->links[i].in_use)
+		return;
+	close_link_ends(&sv->links[i]);
+	sv->links[i].in_use = false;
+}
+
+static int new_link(struct supervisor *sv, bool with_writer)
+{
+	for (unsigned i = 0; i < sv->n_links; i++) {
+		struct link *l = &sv->links[i];
+		if (l->in_use)
+			continue;
+		l->verifier[0] = l->verifier[1] = l->writer[0] = l->writer[1] = -1;
+		if (ipc_socketpair(l->verifier) < 0 || (with_writer && ipc_socketpair(l->writer) < 0)) {
+			log_error("socketpair: %s", strerror(errno));
+			close_link_ends(l);
+			return -1;
+		}
+		l->in_use = true;
+		return (int)i;
+	}
+	log_error("no free worker links (a reload is still finishing)");
+	return -1;
+}
+
+static struct slot *new_slot(struct supervisor *sv)
+{
+	for (unsigned i = 0; i < sv->n_slots; i++)
+		if (!sv->slots[i].used) {
+			sv->slots[i] = (struct slot){ .used = true, .link = -1 };
+			return &sv->slots[i];
+		}
+	return NULL;
+}
+
+/* SIGHUP: a new generation of workers on new links takes over the listening
+ * socket; the old ones stop accepting, finish what they have, and exit. */
+static void reload_workers(struct supervisor *sv)
+{
+	unsigned started = 0;
+	for (unsigned i = 0; i < sv->n_slots; i++) {
+		struct slot *s = &sv->slots[i];
+		if (!s->used || s->role != ROLE_WORKER || s->draining)
+			continue;
+		int link = new_link(sv, true);
+		if (link < 0)
+			break;
+		/* The verifier and the writer learn the new ends first. */
+		if (ipc_send_fd(sv->control_verifier[0], sv->links[link].verifier[1]) < 0 ||
+		    ipc_send_fd(sv->control_writer[0], sv->links[link].writer[1]) < 0)
+			log_warn("reload: the verifier or writer is restarting; it will pick the new link up");
+		if (s->pid) {
+			struct slot *old = new_slot(sv);
+			if (!old) {
+				free_link(sv, link);
+				break;
+			}
+			*old = *s;
+			old->draining = true;
+			old->respawn_at = 0;
+		} else {
+			free_link(sv, s->link);
+		}
+		s->link = link;
+		s->pid = 0;
+		if (spawn(sv, s) == 0)
+			started++;
+	}
+	for (unsigned i = 0; i < sv->n_slots; i++)
+		if (sv->slots[i].used && sv->slots[i].draining && sv->slots[i].pid)
+			kill(sv->slots[i].pid, SIGTERM);
+	log_info("SIGHUP: %u new workers; the old ones finish their requests and exit", started);
 }
 
 /* Reaps every exited child; schedules respawns unless stopping. Returns the
@@ -188,6 +319,12 @@ static int reap(struct supervisor *sv)
 		char name[32];
 		slot_name(s, name, sizeof name);
 		s->pid = 0;
+		if (s->draining) {
+			log_info("old %s (pid %ld) finished after the reload", name, (long)pid);
+			free_link(sv, s->link);
+			s->used = false;
+			continue;
+		}
 		mark_down(sv, s);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_EXIT_STARTUP)
 			startup_failure = 1;
@@ -212,7 +349,7 @@ static void respawn_due(struct supervisor *sv)
 	long long now = now_ms();
 	for (unsigned i = 0; i < sv->n_slots; i++) {
 		struct slot *s = &sv->slots[i];
-		if (!s->pid && s->respawn_at && s->respawn_at <= now)
+		if (s->used && !s->pid && s->respawn_at && s->respawn_at <= now)
 			spawn(sv, s);
 	}
 }
@@ -222,7 +359,7 @@ static int next_timeout_ms(const struct supervisor *sv)
 	long long now = now_ms(), soonest = -1;
 	for (unsigned i = 0; i < sv->n_slots; i++) {
 		const struct slot *s = &sv->slots[i];
-		if (!s->pid && s->respawn_at && (soonest < 0 || s->respawn_at < soonest))
+		if (s->used && !s->pid && s->respawn_at && (soonest < 0 || s->respawn_at < soonest))
 			soonest = s->respawn_at;
 	}
 	if (soonest < 0)
@@ -231,7 +368,7 @@ static int next_timeout_ms(const struct supervisor *sv)
 }
 
 /* Reads pending signals. Returns the last stop signal seen (0: none). */
-static int read_signals(struct supervisor *sv, int *child_exited)
+static int read_signals(struct supervisor *sv, int *child_exited, int *reload)
 {
 	int stop = 0;
 	struct signalfd_siginfo si;
@@ -239,9 +376,7 @@ static int read_signals(struct supervisor *sv, int *child_exited)
 		switch (si.ssi_signo) {
 		case SIGCHLD: *child_exited = 1; break;
 		case SIGTERM: case SIGINT: case SIGQUIT: stop = (int)si.ssi_signo; break;
-		case SIGHUP:
-			log_info("SIGHUP: nothing to reload (the configuration is read at start)");
-			break;
+		case SIGHUP: *reload = 1; break;
 		default: break;
 		}
 	}
@@ -272,7 +407,7 @@ static unsigned running_children(const struct supervisor *sv, int workers_only)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < sv->n_slots; i++)
-		if (sv->slots[i].pid && (!workers_only || sv->slots[i].role == ROLE_WORKER))
+		if (sv->slots[i].used && sv->slots[i].pid && (!workers_only || sv->slots[i].role == ROLE_WORKER))
 			n++;
 	return n;
 }
@@ -280,7 +415,7 @@ static unsigned running_children(const struct supervisor *sv, int workers_only)
 static void signal_children(const struct supervisor *sv, int workers_only, int sig)
 {
 	for (unsigned i = 0; i < sv->n_slots; i++)
-		if (sv->slots[i].pid && (!workers_only || sv->slots[i].role == ROLE_WORKER))
+		if (sv->slots[i].used && sv->slots[i].pid && (!workers_only || sv->slots[i].role == ROLE_WORKER))
 			kill(sv->slots[i].pid, sig);
 }
 
@@ -301,8 +436,8 @@ static void stop_children(struct supervisor *sv)
 			}
 			struct pollfd pfd = { .fd = sv->signal_fd, .events = POLLIN };
 			(void)poll(&pfd, 1, 100);
-			int exited = 0;
-			(void)read_signals(sv, &exited);
+			int exited = 0, reload = 0;
+			(void)read_signals(sv, &exited, &reload);
 			(void)reap(sv);
 		}
 	}
@@ -312,41 +447,37 @@ static int setup(struct supervisor *sv)
 {
 	unsigned n = sv->cfg->workers;
 	bool nats = sv->cfg->nats_url != NULL;
-	sv->n_verifier_peers = n + (nats ? 1 : 0);
-	sv->verifier_pairs = calloc(sv->n_verifier_peers, sizeof *sv->verifier_pairs);
-	sv->writer_pairs = calloc(n, sizeof *sv->writer_pairs);
-	sv->verifier_ends = calloc(sv->n_verifier_peers, sizeof *sv->verifier_ends);
-	sv->writer_ends = calloc(n, sizeof *sv->writer_ends);
-	sv->n_slots = n + 2 + (nats ? 1 : 0);
+	sv->n_links = 2 * n + (nats ? 1 : 0);
+	sv->links = calloc(sv->n_links, sizeof *sv->links);
+	sv->n_slots = 2 * n + 3;
 	sv->slots = calloc(sv->n_slots, sizeof *sv->slots);
-	if (!sv->verifier_pairs || !sv->writer_pairs || !sv->verifier_ends || !sv->writer_ends || !sv->slots) {
+	if (!sv->links || !sv->slots) {
 		log_error("out of memory");
 		return -1;
 	}
-	/* The master keeps both ends of every pair for the server's whole life: a
-	 * respawned child takes over the same socket, and messages queued in it
-	 * while nobody was reading are not lost. */
-	for (unsigned i = 0; i < sv->n_verifier_peers; i++) {
-		if (ipc_socketpair(sv->verifier_pairs[i]) < 0) {
-			log_error("socketpair: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv->control_verifier) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv->control_writer) < 0) {
+		log_error("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < sv->n_links; i++)
+		sv->links[i].verifier[0] = sv->links[i].verifier[1] = sv->links[i].writer[0] =
+			sv->links[i].writer[1] = -1;
+	new_slot(sv)->role = ROLE_WRITER;
+	new_slot(sv)->role = ROLE_VERIFIER;
+	if (nats) {
+		struct slot *s = new_slot(sv);
+		s->role = ROLE_NATS;
+		if ((s->link = new_link(sv, false)) < 0)
 			return -1;
-		}
-		sv->verifier_ends[i] = sv->verifier_pairs[i][1];
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (ipc_socketpair(sv->writer_pairs[i]) < 0) {
-			log_error("socketpair: %s", strerror(errno));
+		struct slot *s = new_slot(sv);
+		s->role = ROLE_WORKER;
+		s->index = i + 1;
+		if ((s->link = new_link(sv, true)) < 0)
 			return -1;
-		}
-		sv->writer_ends[i] = sv->writer_pairs[i][1];
 	}
-	unsigned k = 0;
-	sv->slots[k++] = (struct slot){ .role = ROLE_WRITER };
-	sv->slots[k++] = (struct slot){ .role = ROLE_VERIFIER };
-	if (nats)
-		sv->slots[k++] = (struct slot){ .role = ROLE_NATS };
-	for (unsigned i = 0; i < n; i++)
-		sv->slots[k++] = (struct slot){ .role = ROLE_WORKER, .index = i + 1 };
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -366,20 +497,18 @@ static int setup(struct supervisor *sv)
 
 static void teardown(struct supervisor *sv)
 {
-	for (unsigned i = 0; sv->verifier_pairs && i < sv->n_verifier_peers; i++)
-		for (int end = 0; end < 2; end++)
-			if (sv->verifier_pairs[i][end] > 0)
-				close(sv->verifier_pairs[i][end]);
-	for (unsigned i = 0; sv->writer_pairs && i < sv->cfg->workers; i++)
-		for (int end = 0; end < 2; end++)
-			if (sv->writer_pairs[i][end] > 0)
-				close(sv->writer_pairs[i][end]);
+	for (unsigned i = 0; sv->links && i < sv->n_links; i++)
+		if (sv->links[i].in_use)
+			close_link_ends(&sv->links[i]);
+	for (int e = 0; e < 2; e++) {
+		if (sv->control_verifier[e] > 0)
+			close(sv->control_verifier[e]);
+		if (sv->control_writer[e] > 0)
+			close(sv->control_writer[e]);
+	}
 	if (sv->signal_fd >= 0)
 		close(sv->signal_fd);
-	free(sv->verifier_pairs);
-	free(sv->writer_pairs);
-	free(sv->verifier_ends);
-	free(sv->writer_ends);
+	free(sv->links);
 	free(sv->slots);
 }
 
@@ -415,7 +544,7 @@ static int run(struct supervisor *sv)
 		return 1;
 	}
 	for (unsigned i = 2; i < sv->n_slots; i++)
-		if (spawn(sv, &sv->slots[i]) < 0) {
+		if (sv->slots[i].used && spawn(sv, &sv->slots[i]) < 0) {
 			sv->stopping = 1;
 			stop_children(sv);
 			return 1;
@@ -432,10 +561,12 @@ static int run(struct supervisor *sv)
 			exit_status = 1;
 			break;
 		}
-		int child_exited = 0;
-		int stop = read_signals(sv, &child_exited);
+		int child_exited = 0, reload = 0;
+		int stop = read_signals(sv, &child_exited, &reload);
 		if (child_exited)
 			(void)reap(sv);
+		if (reload && !stop)
+			reload_workers(sv);
 		if (stop) {
 			log_info("%s: stopping (finishing requests in flight)", strsignal(stop));
 			break;

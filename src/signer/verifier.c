@@ -2,6 +2,7 @@
  * It holds no listening socket and no registry; it answers the fixed set of
  * requests workers send over their socketpairs, treating each as hostile. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,12 +21,47 @@
 #define BURST_PER_PEER 32
 #define MAX_QUEUED_REPLIES 4096
 
+#define CONTROL_TAG UINT32_MAX
+
 struct verifier {
 	const struct child_context *ctx;
 	int                         epoll_fd;
-	struct ipc_channel         *peers;
-	unsigned char              *body; /* IPC_MAX_BODY */
+	struct ipc_channel         *peers; /* max_peers; fd -1: free */
+	unsigned char              *body;  /* IPC_MAX_BODY */
 };
+
+static int add_peer(struct verifier *v, int fd)
+{
+	for (unsigned i = 0; i < v->ctx->max_peers; i++)
+		if (v->peers[i].fd < 0) {
+			ipc_channel_init(&v->peers[i], fd, MAX_QUEUED_REPLIES);
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+			if (epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				return 0;
+			v->peers[i].fd = -1;
+			break;
+		}
+	log_error("no room for another worker link");
+	close(fd);
+	return -1;
+}
+
+/* The worker at the other end is gone for good (the master closed its copies). */
+static void drop_peer(struct verifier *v, unsigned i)
+{
+	(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, v->peers[i].fd, NULL);
+	close(v->peers[i].fd);
+	ipc_channel_clear(&v->peers[i]);
+	v->peers[i].fd = -1;
+}
+
+/* New links from the master (reload): one descriptor per message. */
+static void take_links(struct verifier *v)
+{
+	int fd;
+	while ((fd = ipc_recv_fd(v->ctx->control_fd)) >= 0)
+		(void)add_peer(v, fd);
+}
 
 static void answer_verify(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h,
 			  size_t len)
@@ -100,12 +136,12 @@ static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 				log_warn("dropped a malformed message from worker slot %u", i + 1);
 				continue;
 			}
-			log_warn("worker slot %u: %s; no longer listening to it", i + 1, strerror(errno));
-			(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
+			log_warn("worker link %u: %s; no longer listening to it", i + 1, strerror(errno));
+			drop_peer(v, i);
 			return;
 		}
 		if (len == 0 && h.type == 0) {
-			(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
+			drop_peer(v, i);
 			return;
 		}
 		if (h.type == IPC_VERIFY_REQUEST)
@@ -124,19 +160,21 @@ int verifier_run(const struct child_context *ctx)
 	volatile int *stop = child_stop_flag();
 	struct verifier v = { .ctx = ctx };
 	v.body = malloc(IPC_MAX_BODY);
-	v.peers = calloc(ctx->n_peers, sizeof *v.peers);
+	v.peers = calloc(ctx->max_peers, sizeof *v.peers);
 	v.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (!v.body || !v.peers || v.epoll_fd < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
 	}
-	for (unsigned i = 0; i < ctx->n_peers; i++) {
-		ipc_channel_init(&v.peers[i], ctx->peer_fds[i], MAX_QUEUED_REPLIES);
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
-		if (epoll_ctl(v.epoll_fd, EPOLL_CTL_ADD, ctx->peer_fds[i], &ev) < 0) {
-			log_error("epoll_ctl: %s", strerror(errno));
+	for (unsigned i = 0; i < ctx->max_peers; i++)
+		v.peers[i].fd = -1;
+	for (unsigned i = 0; i < ctx->n_peers; i++)
+		if (add_peer(&v, ctx->peer_fds[i]) < 0)
 			return CHILD_EXIT_STARTUP;
-		}
+	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = CONTROL_TAG };
+	if (epoll_ctl(v.epoll_fd, EPOLL_CTL_ADD, ctx->control_fd, &cev) < 0) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return CHILD_EXIT_STARTUP;
 	}
 	sandbox_preload_libraries();
 	if (xkey_init() < 0) {
@@ -161,13 +199,18 @@ int verifier_run(const struct child_context *ctx)
 			log_error("epoll_wait: %s", strerror(errno));
 			return 1;
 		}
-		for (int k = 0; k < n; k++)
-			serve_peer(&v, events[k].data.u32, events[k].events);
+		for (int k = 0; k < n; k++) {
+			if (events[k].data.u32 == CONTROL_TAG)
+				take_links(&v);
+			else if (v.peers[events[k].data.u32].fd >= 0)
+				serve_peer(&v, events[k].data.u32, events[k].events);
+		}
 	}
-	for (unsigned i = 0; i < ctx->n_peers; i++) {
-		(void)ipc_flush(&v.peers[i]);
-		ipc_channel_clear(&v.peers[i]);
-	}
+	for (unsigned i = 0; i < ctx->max_peers; i++)
+		if (v.peers[i].fd >= 0) {
+			(void)ipc_flush(&v.peers[i]);
+			ipc_channel_clear(&v.peers[i]);
+		}
 	free(v.peers);
 	free(v.body);
 	close(v.epoll_fd);

@@ -2,6 +2,7 @@
  * together share one LMDB transaction (group commit); each answer leaves only
  * after that transaction is synced to disk. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -45,6 +46,35 @@ static long long monotonic_ms(void)
 
 static void note_full(struct writer *w);
 
+#define CONTROL_TAG UINT32_MAX
+
+static int add_peer(struct writer *w, int fd)
+{
+	for (unsigned i = 0; i < w->ctx->max_peers; i++)
+		if (w->peers[i].fd < 0) {
+			ipc_channel_init(&w->peers[i], fd, MAX_QUEUED_REPLIES);
+			w->peer_ready[i] = false;
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+			if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
+				return 0;
+			w->peers[i].fd = -1;
+			break;
+		}
+	log_error("no room for another worker link");
+	close(fd);
+	return -1;
+}
+
+/* The worker at the other end is gone for good (the master closed its copies). */
+static void drop_peer(struct writer *w, unsigned i)
+{
+	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->peers[i].fd, NULL);
+	close(w->peers[i].fd);
+	ipc_channel_clear(&w->peers[i]);
+	w->peers[i].fd = -1;
+	w->peer_ready[i] = false;
+}
+
 static void watch(struct writer *w, unsigned i, bool want_out)
 {
 	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
@@ -77,14 +107,12 @@ static void take_requests(struct writer *w, unsigned peer, MDB_txn *txn, int64_t
 				log_warn("dropped a malformed message from worker slot %u", peer + 1);
 				continue;
 			}
-			log_warn("worker slot %u: %s; no longer listening to it", peer + 1, strerror(errno));
-			(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
-			w->peer_ready[peer] = false;
+			log_warn("worker link %u: %s; no longer listening to it", peer + 1, strerror(errno));
+			drop_peer(w, peer);
 			return;
 		}
 		if (len == 0 && h.type == 0) {
-			(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, ch->fd, NULL);
-			w->peer_ready[peer] = false;
+			drop_peer(w, peer);
 			return;
 		}
 		struct pending_insert *p = &w->batch[w->batch_len++];
@@ -130,8 +158,8 @@ static void run_batch(struct writer *w)
 	bool any = true;
 	while (any && w->batch_len < BATCH_MAX) {
 		any = false;
-		for (unsigned i = 0; i < w->ctx->n_peers && w->batch_len < BATCH_MAX; i++)
-			if (w->peer_ready[i]) {
+		for (unsigned i = 0; i < w->ctx->max_peers && w->batch_len < BATCH_MAX; i++)
+			if (w->peer_ready[i] && w->peers[i].fd >= 0) {
 				take_requests(w, i, txn, now);
 				any = any || w->peer_ready[i];
 			}
@@ -171,20 +199,22 @@ int writer_run(const struct child_context *ctx)
 	(void)mdb_reader_check(w.registry.env, &dead);
 	if (child_drop_privileges(ctx->cfg) < 0)
 		return CHILD_EXIT_STARTUP;
-	w.peers = calloc(ctx->n_peers, sizeof *w.peers);
-	w.peer_ready = calloc(ctx->n_peers, sizeof *w.peer_ready);
+	w.peers = calloc(ctx->max_peers, sizeof *w.peers);
+	w.peer_ready = calloc(ctx->max_peers, sizeof *w.peer_ready);
 	w.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (!w.peers || !w.peer_ready || w.epoll_fd < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
 	}
-	for (unsigned i = 0; i < ctx->n_peers; i++) {
-		ipc_channel_init(&w.peers[i], ctx->peer_fds[i], MAX_QUEUED_REPLIES);
-		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
-		if (epoll_ctl(w.epoll_fd, EPOLL_CTL_ADD, ctx->peer_fds[i], &ev) < 0) {
-			log_error("epoll_ctl: %s", strerror(errno));
+	for (unsigned i = 0; i < ctx->max_peers; i++)
+		w.peers[i].fd = -1;
+	for (unsigned i = 0; i < ctx->n_peers; i++)
+		if (add_peer(&w, ctx->peer_fds[i]) < 0)
 			return CHILD_EXIT_STARTUP;
-		}
+	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = CONTROL_TAG };
+	if (epoll_ctl(w.epoll_fd, EPOLL_CTL_ADD, ctx->control_fd, &cev) < 0) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return CHILD_EXIT_STARTUP;
 	}
 	sandbox_preload_libraries();
 	if (sandbox_enter(SANDBOX_WRITER) < 0)
@@ -206,6 +236,14 @@ int writer_run(const struct child_context *ctx)
 		}
 		for (int k = 0; k < n; k++) {
 			unsigned i = events[k].data.u32;
+			if (i == CONTROL_TAG) {
+				int fd;
+				while ((fd = ipc_recv_fd(ctx->control_fd)) >= 0)
+					(void)add_peer(&w, fd);
+				continue;
+			}
+			if (w.peers[i].fd < 0)
+				continue;
 			if ((events[k].events & EPOLLOUT) && ipc_flush(&w.peers[i]) != 0)
 				watch(&w, i, false);
 			if (events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -220,10 +258,11 @@ int writer_run(const struct child_context *ctx)
 		}
 	}
 	log_info("stopping");
-	for (unsigned i = 0; i < ctx->n_peers; i++) {
-		(void)ipc_flush(&w.peers[i]);
-		ipc_channel_clear(&w.peers[i]);
-	}
+	for (unsigned i = 0; i < ctx->max_peers; i++)
+		if (w.peers[i].fd >= 0) {
+			(void)ipc_flush(&w.peers[i]);
+			ipc_channel_clear(&w.peers[i]);
+		}
 	registry_close(&w.registry);
 	free(w.peers);
 	free(w.peer_ready);
