@@ -15,7 +15,7 @@ PREFIX      ?= /usr/local
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
                libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev libsodium-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography python3-yaml lmdb-utils procps curl \
-               systemd docker-compose
+               systemd docker-compose wrk
 BENCH_DEPS  := wrk nginx-light openssl
 
 # llhttp: Debian's node-llhttp ships the C sources; newer releases ship
