@@ -3,11 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-/* One digest context reused for every verification: registration's hot
- * path then allocates only the key object. */
-static EVP_MD_CTX *shared_ctx(void)
+/* Verification is registration's hot path: one digest context per thread,
+ * made once and reset between uses, so each call allocates only the key
+ * object. Thread-local because libnats calls back on its own threads in the
+ * processes that link it. */
+static EVP_MD_CTX *verify_ctx(void)
 {
-	static EVP_MD_CTX *ctx;
+	static _Thread_local EVP_MD_CTX *ctx;
 	if (!ctx)
 		ctx = EVP_MD_CTX_new();
 	else
@@ -18,10 +20,17 @@ static EVP_MD_CTX *shared_ctx(void)
 bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size_t len,
 		    const uint8_t sig[ED25519_SIG_LEN])
 {
+	EVP_MD_CTX *ctx = verify_ctx();
+	if (!ctx)
+		return false;
 	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY_LEN);
-	EVP_MD_CTX *ctx = shared_ctx();
-	bool ok = key && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
+	if (!key)
+		return false;
+	/* Pure Ed25519 takes no digest (NULL) and the message in one call;
+	 * libcrypto refuses S >= L and malformed points itself. */
+	bool ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
 		  EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, msg, len) == 1;
+	EVP_MD_CTX_reset(ctx); /* drop the context's reference to the key now */
 	EVP_PKEY_free(key);
 	return ok;
 }
@@ -30,10 +39,11 @@ int ed25519_sign(const uint8_t seed[ED25519_SEED_LEN], const uint8_t *msg, size_
 		 uint8_t sig[ED25519_SIG_LEN])
 {
 	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_SEED_LEN);
-	EVP_MD_CTX *ctx = shared_ctx();
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t sig_len = ED25519_SIG_LEN;
 	int ok = key && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
 		 EVP_DigestSign(ctx, sig, &sig_len, msg, len) == 1 && sig_len == ED25519_SIG_LEN;
+	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(key);
 	return ok ? 0 : -1;
 }
