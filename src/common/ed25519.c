@@ -4,7 +4,7 @@
 #include <openssl/rand.h>
 
 /* Verification is registration's hot path: one digest context per thread,
- * made once and reset between uses, so each call allocates only the key
+ * made once and reset after each use, so a call allocates only the key
  * object. Thread-local because libnats calls back on its own threads in the
  * processes that link it. */
 static EVP_MD_CTX *verify_ctx(void)
@@ -12,8 +12,6 @@ static EVP_MD_CTX *verify_ctx(void)
 	static _Thread_local EVP_MD_CTX *ctx;
 	if (!ctx)
 		ctx = EVP_MD_CTX_new();
-	else
-		EVP_MD_CTX_reset(ctx);
 	return ctx;
 }
 
@@ -30,7 +28,7 @@ bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size
 	 * libcrypto refuses S >= L and malformed points itself. */
 	bool ok = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
 		  EVP_DigestVerify(ctx, sig, ED25519_SIG_LEN, msg, len) == 1;
-	EVP_MD_CTX_reset(ctx); /* drop the context's reference to the key now */
+	EVP_MD_CTX_reset(ctx); /* ready for the next call; drops its hold on the key */
 	EVP_PKEY_free(key);
 	return ok;
 }

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+/* Only 0-9 and a-f: a key or signature has exactly one text form, so two
+ * spellings of one key can never pass as different keys. */
 static int lower_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -13,7 +15,7 @@ static int lower_hex_value(char c)
 
 int hex_decode_lower(const char *s, size_t len, uint8_t *out, size_t n)
 {
-	if (len != 2 * n)
+	if (!s || n > SIZE_MAX / 2 || len != 2 * n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		int hi = lower_hex_value(s[2 * i]), lo = lower_hex_value(s[2 * i + 1]);
@@ -36,14 +38,15 @@ void hex_encode(const uint8_t *in, size_t n, char *out)
 
 int key_text_parse(const char *s, size_t len, uint8_t key[32])
 {
-	size_t prefix = sizeof KEY_TEXT_PREFIX - 1;
-	if (len != KEY_TEXT_LEN || memcmp(s, KEY_TEXT_PREFIX, prefix) != 0)
+	const size_t prefix = sizeof KEY_TEXT_PREFIX - 1;
+	if (!s || len != KEY_TEXT_LEN || memcmp(s, KEY_TEXT_PREFIX, prefix) != 0)
 		return -1;
 	return hex_decode_lower(s + prefix, len - prefix, key, 32);
 }
 
 void key_text_format(const uint8_t key[32], char out[KEY_TEXT_LEN + 1])
 {
-	memcpy(out, KEY_TEXT_PREFIX, sizeof KEY_TEXT_PREFIX - 1);
-	hex_encode(key, 32, out + sizeof KEY_TEXT_PREFIX - 1);
+	const size_t prefix = sizeof KEY_TEXT_PREFIX - 1;
+	memcpy(out, KEY_TEXT_PREFIX, prefix);
+	hex_encode(key, 32, out + prefix);
 }

@@ -43,7 +43,7 @@ int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 {
 	int year, month, day, hour, minute, second;
 	/* YYYY-MM-DDTHH:MM:SS is 19 bytes; at least a 'Z' follows. */
-	if (len < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
+	if (!s || len < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
 	    !digits(s + 8, 2, &day) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &hour) ||
 	    s[13] != ':' || !digits(s + 14, 2, &minute) || s[16] != ':' || !digits(s + 17, 2, &second))
 		return -1;
@@ -51,7 +51,7 @@ int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 	    minute > 59 || second > 60)
 		return -1;
 	size_t i = 19;
-	if (s[i] == '.') {
+	if (s[i] == '.') { /* read and dropped: the registry keeps whole seconds */
 		size_t start = ++i;
 		while (i < len && s[i] >= '0' && s[i] <= '9')
 			i++;
@@ -80,8 +80,18 @@ int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 	return 0;
 }
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the four-digit years. */
+#define FIRST_FOUR_DIGIT_SECOND (-62167219200LL)
+#define LAST_FOUR_DIGIT_SECOND  253402300799LL
+
 void rfc3339_format_utc(int64_t t, char out[RFC3339_UTC_LEN + 1])
 {
+	/* Outside the years RFC 3339 can write, say so plainly, before any
+	 * arithmetic could overflow. */
+	if (t < FIRST_FOUR_DIGIT_SECOND || t > LAST_FOUR_DIGIT_SECOND) {
+		memcpy(out, "0000-01-01T00:00:00Z", RFC3339_UTC_LEN + 1);
+		return;
+	}
 	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
 	int64_t secs = t - days * 86400;
 	/* civil_from_days, the inverse of the above */
@@ -95,10 +105,6 @@ void rfc3339_format_utc(int64_t t, char out[RFC3339_UTC_LEN + 1])
 	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	y += m <= 2;
-	if (y < 0 || y > 9999) {
-		memcpy(out, "0000-01-01T00:00:00Z", RFC3339_UTC_LEN + 1);
-		return;
-	}
 	/* Digit by digit: this runs for every lookup's registered_at. */
 	unsigned fields[6] = { (unsigned)y, (unsigned)m, (unsigned)d, (unsigned)(secs / 3600),
 			       (unsigned)(secs / 60 % 60), (unsigned)(secs % 60) };

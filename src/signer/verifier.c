@@ -14,6 +14,7 @@
 #include "common/envelope.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/peer_set.h"
 #include "common/sandbox.h"
 #include "common/xkey.h"
 #include "signer/nats_callout.h"
@@ -22,47 +23,12 @@
 #define BURST_PER_PEER 32
 #define MAX_QUEUED_REPLIES 4096
 
-#define CONTROL_TAG UINT32_MAX
-
 struct verifier {
 	const struct child_context *ctx;
 	int                         epoll_fd;
-	struct ipc_channel         *peers; /* max_peers; fd -1: free */
-	unsigned char              *body;  /* IPC_MAX_BODY */
+	struct peer_set             links;
+	unsigned char              *body; /* IPC_MAX_BODY */
 };
-
-static int add_peer(struct verifier *v, int fd)
-{
-	for (unsigned i = 0; i < v->ctx->max_peers; i++)
-		if (v->peers[i].fd < 0) {
-			ipc_channel_init(&v->peers[i], fd, MAX_QUEUED_REPLIES);
-			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
-			if (epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
-				return 0;
-			v->peers[i].fd = -1;
-			break;
-		}
-	log_error("no room for another worker link");
-	close(fd);
-	return -1;
-}
-
-/* The worker at the other end is gone for good (the master closed its copies). */
-static void drop_peer(struct verifier *v, unsigned i)
-{
-	(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_DEL, v->peers[i].fd, NULL);
-	close(v->peers[i].fd);
-	ipc_channel_clear(&v->peers[i]);
-	v->peers[i].fd = -1;
-}
-
-/* New links from the master (reload): one descriptor per message. */
-static void take_links(struct verifier *v)
-{
-	int fd;
-	while ((fd = ipc_recv_fd(v->ctx->control_fd)) >= 0)
-		(void)add_peer(v, fd);
-}
 
 static void answer_verify(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h,
 			  size_t len)
@@ -111,19 +77,13 @@ static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct
 	buf_free(&response);
 }
 
-static void watch(struct verifier *v, unsigned i, int want_out)
-{
-	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
-	(void)epoll_ctl(v->epoll_fd, EPOLL_CTL_MOD, v->peers[i].fd, &ev);
-}
-
 static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 {
-	struct ipc_channel *ch = &v->peers[i];
+	struct ipc_channel *ch = &v->links.peers[i];
 	if (events & EPOLLOUT) {
 		int rc = ipc_flush(ch);
 		if (rc != 0)
-			watch(v, i, 0);
+			peer_set_watch(&v->links, i, false);
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -138,11 +98,11 @@ static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 				continue;
 			}
 			log_warn("worker link %u: %s; no longer listening to it", i + 1, strerror(errno));
-			drop_peer(v, i);
+			peer_set_drop(&v->links, i);
 			return;
 		}
 		if (len == 0 && h.type == 0) {
-			drop_peer(v, i);
+			peer_set_drop(&v->links, i);
 			return;
 		}
 		if (h.type == IPC_VERIFY_REQUEST)
@@ -153,7 +113,7 @@ static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 			log_warn("peer %u sent message type %u; ignored", i + 1, h.type);
 	}
 	if (ipc_pending(ch))
-		watch(v, i, 1);
+		peer_set_watch(&v->links, i, true);
 }
 
 int verifier_run(const struct child_context *ctx)
@@ -161,18 +121,15 @@ int verifier_run(const struct child_context *ctx)
 	volatile int *stop = child_stop_flag();
 	struct verifier v = { .ctx = ctx };
 	v.body = malloc(IPC_MAX_BODY);
-	v.peers = calloc(ctx->max_peers, sizeof *v.peers);
 	v.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!v.body || !v.peers || v.epoll_fd < 0) {
+	if (!v.body || v.epoll_fd < 0 || peer_set_init(&v.links, ctx->max_peers, v.epoll_fd, MAX_QUEUED_REPLIES) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
 	}
-	for (unsigned i = 0; i < ctx->max_peers; i++)
-		v.peers[i].fd = -1;
 	for (unsigned i = 0; i < ctx->n_peers; i++)
-		if (add_peer(&v, ctx->peer_fds[i]) < 0)
+		if (peer_set_add(&v.links, ctx->peer_fds[i]) < 0)
 			return CHILD_EXIT_STARTUP;
-	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = CONTROL_TAG };
+	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = PEER_SET_CONTROL_TAG };
 	if (epoll_ctl(v.epoll_fd, EPOLL_CTL_ADD, ctx->control_fd, &cev) < 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
@@ -205,18 +162,13 @@ int verifier_run(const struct child_context *ctx)
 			return 1;
 		}
 		for (int k = 0; k < n; k++) {
-			if (events[k].data.u32 == CONTROL_TAG)
-				take_links(&v);
-			else if (v.peers[events[k].data.u32].fd >= 0)
+			if (events[k].data.u32 == PEER_SET_CONTROL_TAG)
+				peer_set_take_links(&v.links, ctx->control_fd);
+			else if (peer_set_live(&v.links, events[k].data.u32))
 				serve_peer(&v, events[k].data.u32, events[k].events);
 		}
 	}
-	for (unsigned i = 0; i < ctx->max_peers; i++)
-		if (v.peers[i].fd >= 0) {
-			(void)ipc_flush(&v.peers[i]);
-			ipc_channel_clear(&v.peers[i]);
-		}
-	free(v.peers);
+	peer_set_free(&v.links);
 	free(v.body);
 	close(v.epoll_fd);
 	return 0;

@@ -8,6 +8,7 @@
 #include "common/key_text.h"
 #include "common/rfc3339.h"
 #include "common/log.h"
+#include "worker/percent.h"
 #include "worker/webfinger.h"
 #include "worker/worker.h"
 
@@ -48,37 +49,16 @@ void handle_healthz(struct worker *w, struct connection *c)
 	response_send(w, c, &r, body);
 }
 
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = (char)tolower((unsigned char)ch);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 /* Percent-decodes and lowercases a handle segment. false when it cannot be a handle. */
 static bool decode_handle(const char *s, size_t n, char out[HANDLE_MAX_LEN + 1], size_t *len)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '%') {
-			if (i + 2 >= n)
-				return false;
-			int hi = hex_value(s[i + 1]);
-			int lo = hex_value(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			ch = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (o >= HANDLE_MAX_LEN)
-			return false;
-		out[o++] = (char)tolower((unsigned char)ch);
-	}
-	out[o] = '\0';
-	*len = o;
-	return handle_is_valid(out, o);
+	ssize_t m = percent_decode(s, n, false, out, HANDLE_MAX_LEN + 1);
+	if (m < 0)
+		return false;
+	for (ssize_t i = 0; i < m; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	*len = (size_t)m;
+	return handle_is_valid(out, *len);
 }
 
 void handle_user(struct worker *w, struct connection *c, const char *segment, size_t len)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "worker/mime_types.h"
+#include "worker/percent.h"
 
 #define PATH_CAP 4096
 
@@ -38,39 +39,16 @@ void static_site_close(struct static_site *s)
 	s->root_fd = -1;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes the path and rebuilds it from its segments, refusing any segment
  * that starts with '.' (".", "..", dotfiles) — after decoding, so that
  * "%2e%2e" is caught too. Writes "a/b/c" (no leading slash). */
 static bool normalize(const char *path, size_t len, char *out, size_t cap, bool *last_has_dot)
 {
 	char decoded[PATH_CAP + 1];
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		char ch = path[i];
-		if (ch == '%') {
-			if (i + 2 >= len)
-				return false;
-			int hi = hex_digit(path[i + 1]), lo = hex_digit(path[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			ch = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (ch == '\0' || n >= PATH_CAP)
-			return false;
-		decoded[n++] = ch;
-	}
+	ssize_t decoded_len = percent_decode(path, len, false, decoded, sizeof decoded);
+	if (decoded_len < 0)
+		return false;
+	size_t n = (size_t)decoded_len;
 	size_t o = 0;
 	*last_has_dot = false;
 	for (size_t i = 0; i < n;) {

@@ -1,4 +1,5 @@
 #include "worker/webfinger.h"
+#include "worker/percent.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -7,37 +8,10 @@
 
 #define SIGCHAIN_REL "https://kez.lat/rel/sigchain"
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decodes one query component into out (NUL-terminated). -1 when malformed or too long. */
+/* One query component, decoded. -1 when malformed or too long. */
 static int decode_component(const char *s, size_t n, char *out, size_t cap)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '+') {
-			ch = ' ';
-		} else if (ch == '%') {
-			if (i + 2 >= n)
-				return -1;
-			int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			ch = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (ch == '\0' || o + 1 >= cap)
-			return -1;
-		out[o++] = ch;
-	}
-	out[o] = '\0';
-	return 0;
+	return percent_decode(s, n, true, out, cap) < 0 ? -1 : 0;
 }
 
 int webfinger_parse_query(const char *q, size_t len, struct webfinger_query *out)

@@ -12,6 +12,7 @@
 #include "common/child.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/peer_set.h"
 #include "common/registry.h"
 #include "common/sandbox.h"
 
@@ -30,7 +31,7 @@ struct writer {
 	const struct child_context *ctx;
 	struct registry             registry;
 	int                         epoll_fd;
-	struct ipc_channel         *peers;
+	struct peer_set             links;
 	bool                       *peer_ready; /* has unread messages */
 	struct pending_insert       batch[BATCH_MAX];
 	size_t                      batch_len;
@@ -46,54 +47,26 @@ static long long monotonic_ms(void)
 
 static void note_full(struct writer *w);
 
-#define CONTROL_TAG UINT32_MAX
-
-static int add_peer(struct writer *w, int fd)
-{
-	for (unsigned i = 0; i < w->ctx->max_peers; i++)
-		if (w->peers[i].fd < 0) {
-			ipc_channel_init(&w->peers[i], fd, MAX_QUEUED_REPLIES);
-			w->peer_ready[i] = false;
-			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
-			if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
-				return 0;
-			w->peers[i].fd = -1;
-			break;
-		}
-	log_error("no room for another worker link");
-	close(fd);
-	return -1;
-}
-
-/* The worker at the other end is gone for good (the master closed its copies). */
+/* The worker of this link is gone for good. */
 static void drop_peer(struct writer *w, unsigned i)
 {
-	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->peers[i].fd, NULL);
-	close(w->peers[i].fd);
-	ipc_channel_clear(&w->peers[i]);
-	w->peers[i].fd = -1;
+	peer_set_drop(&w->links, i);
 	w->peer_ready[i] = false;
-}
-
-static void watch(struct writer *w, unsigned i, bool want_out)
-{
-	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.u32 = i };
-	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, w->peers[i].fd, &ev);
 }
 
 static void reply(struct writer *w, unsigned peer, uint64_t id, const struct ipc_insert_reply *r)
 {
-	if (ipc_send(&w->peers[peer], IPC_INSERT_REPLY, 0, id, r, sizeof *r) < 0)
+	if (ipc_send(&w->links.peers[peer], IPC_INSERT_REPLY, 0, id, r, sizeof *r) < 0)
 		log_warn("cannot answer worker slot %u (its queue is full); it will time out", peer + 1);
-	if (ipc_pending(&w->peers[peer]))
-		watch(w, peer, true);
+	if (ipc_pending(&w->links.peers[peer]))
+		peer_set_watch(&w->links, peer, true);
 }
 
 /* Reads up to a burst of requests from one worker into the batch, each
  * already decided (inserted into the open transaction or refused). */
 static void take_requests(struct writer *w, unsigned peer, MDB_txn *txn, int64_t now)
 {
-	struct ipc_channel *ch = &w->peers[peer];
+	struct ipc_channel *ch = &w->links.peers[peer];
 	for (int n = 0; n < BURST_PER_PEER && w->batch_len < BATCH_MAX; n++) {
 		struct ipc_header h;
 		struct ipc_insert_request rq;
@@ -159,7 +132,7 @@ static void run_batch(struct writer *w)
 	while (any && w->batch_len < BATCH_MAX) {
 		any = false;
 		for (unsigned i = 0; i < w->ctx->max_peers && w->batch_len < BATCH_MAX; i++)
-			if (w->peer_ready[i] && w->peers[i].fd >= 0) {
+			if (w->peer_ready[i] && peer_set_live(&w->links, i)) {
 				take_requests(w, i, txn, now);
 				any = any || w->peer_ready[i];
 			}
@@ -199,19 +172,16 @@ int writer_run(const struct child_context *ctx)
 	(void)mdb_reader_check(w.registry.env, &dead);
 	if (child_drop_privileges(ctx->cfg) < 0)
 		return CHILD_EXIT_STARTUP;
-	w.peers = calloc(ctx->max_peers, sizeof *w.peers);
 	w.peer_ready = calloc(ctx->max_peers, sizeof *w.peer_ready);
 	w.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w.peers || !w.peer_ready || w.epoll_fd < 0) {
+	if (!w.peer_ready || w.epoll_fd < 0 || peer_set_init(&w.links, ctx->max_peers, w.epoll_fd, MAX_QUEUED_REPLIES) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
 	}
-	for (unsigned i = 0; i < ctx->max_peers; i++)
-		w.peers[i].fd = -1;
 	for (unsigned i = 0; i < ctx->n_peers; i++)
-		if (add_peer(&w, ctx->peer_fds[i]) < 0)
+		if (peer_set_add(&w.links, ctx->peer_fds[i]) < 0)
 			return CHILD_EXIT_STARTUP;
-	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = CONTROL_TAG };
+	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = PEER_SET_CONTROL_TAG };
 	if (epoll_ctl(w.epoll_fd, EPOLL_CTL_ADD, ctx->control_fd, &cev) < 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
@@ -236,16 +206,14 @@ int writer_run(const struct child_context *ctx)
 		}
 		for (int k = 0; k < n; k++) {
 			unsigned i = events[k].data.u32;
-			if (i == CONTROL_TAG) {
-				int fd;
-				while ((fd = ipc_recv_fd(ctx->control_fd)) >= 0)
-					(void)add_peer(&w, fd);
+			if (i == PEER_SET_CONTROL_TAG) {
+				peer_set_take_links(&w.links, ctx->control_fd);
 				continue;
 			}
-			if (w.peers[i].fd < 0)
+			if (!peer_set_live(&w.links, i))
 				continue;
-			if ((events[k].events & EPOLLOUT) && ipc_flush(&w.peers[i]) != 0)
-				watch(&w, i, false);
+			if ((events[k].events & EPOLLOUT) && ipc_flush(&w.links.peers[i]) != 0)
+				peer_set_watch(&w.links, i, false);
 			if (events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				w.peer_ready[i] = true;
 		}
@@ -258,13 +226,8 @@ int writer_run(const struct child_context *ctx)
 		}
 	}
 	log_info("stopping");
-	for (unsigned i = 0; i < ctx->max_peers; i++)
-		if (w.peers[i].fd >= 0) {
-			(void)ipc_flush(&w.peers[i]);
-			ipc_channel_clear(&w.peers[i]);
-		}
+	peer_set_free(&w.links);
 	registry_close(&w.registry);
-	free(w.peers);
 	free(w.peer_ready);
 	close(w.epoll_fd);
 	return 0;
