@@ -14,6 +14,7 @@
 
 #include "common/child.h"
 #include "common/ipc.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/proctitle.h"
 #include <openssl/crypto.h>
@@ -61,13 +62,6 @@ struct supervisor {
 #define RESPAWN_PAUSE_MS 500
 #define STOP_GRACE_MS    15000
 #define STARTUP_WAIT_MS  10000
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void slot_name(const struct slot *s, char *out, size_t cap)
 {
@@ -189,13 +183,13 @@ static int spawn(struct supervisor *sv, struct slot *s)
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
-		s->respawn_at = now_ms() + RESPAWN_PAUSE_MS;
+		s->respawn_at = monotonic_ms() + RESPAWN_PAUSE_MS;
 		return -1;
 	}
 	if (pid == 0)
 		child_main(sv, s);
 	s->pid = pid;
-	s->started_ms = now_ms();
+	s->started_ms = monotonic_ms();
 	s->respawn_at = 0;
 	return 0;
 }
@@ -338,7 +332,7 @@ static int reap(struct supervisor *sv)
 		else
 			log_warn("%s (pid %ld) exited with status %d; starting a new one", name, (long)pid,
 				 WEXITSTATUS(status));
-		long long now = now_ms();
+		long long now = monotonic_ms();
 		s->respawn_at = now - s->started_ms < FAST_DEATH_MS ? now + RESPAWN_PAUSE_MS : now;
 	}
 	return startup_failure;
@@ -346,7 +340,7 @@ static int reap(struct supervisor *sv)
 
 static void respawn_due(struct supervisor *sv)
 {
-	long long now = now_ms();
+	long long now = monotonic_ms();
 	for (unsigned i = 0; i < sv->n_slots; i++) {
 		struct slot *s = &sv->slots[i];
 		if (s->used && !s->pid && s->respawn_at && s->respawn_at <= now)
@@ -356,7 +350,7 @@ static void respawn_due(struct supervisor *sv)
 
 static int next_timeout_ms(const struct supervisor *sv)
 {
-	long long now = now_ms(), soonest = -1;
+	long long now = monotonic_ms(), soonest = -1;
 	for (unsigned i = 0; i < sv->n_slots; i++) {
 		const struct slot *s = &sv->slots[i];
 		if (s->used && !s->pid && s->respawn_at && (soonest < 0 || s->respawn_at < soonest))
@@ -387,8 +381,8 @@ static int read_signals(struct supervisor *sv, int *child_exited, int *reload)
  * exit. 0 when ready, -1 when it died or took too long. */
 static int wait_ready(struct supervisor *sv, struct slot *s, atomic_int *ready)
 {
-	long long deadline = now_ms() + STARTUP_WAIT_MS;
-	while (now_ms() < deadline) {
+	long long deadline = monotonic_ms() + STARTUP_WAIT_MS;
+	while (monotonic_ms() < deadline) {
 		if (atomic_load(ready))
 			return 0;
 		int status;
@@ -426,10 +420,10 @@ static void stop_children(struct supervisor *sv)
 	for (int phase = 0; phase < 2; phase++) {
 		int workers_only = phase == 0;
 		signal_children(sv, workers_only, SIGTERM);
-		long long deadline = now_ms() + STOP_GRACE_MS;
+		long long deadline = monotonic_ms() + STOP_GRACE_MS;
 		int killed = 0;
 		while (running_children(sv, workers_only)) {
-			if (!killed && now_ms() >= deadline) {
+			if (!killed && monotonic_ms() >= deadline) {
 				log_warn("children did not stop in %d s; killing them", STOP_GRACE_MS / 1000);
 				signal_children(sv, workers_only, SIGKILL);
 				killed = 1;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "worker/worker.h"
@@ -23,13 +24,6 @@ enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
 #define MAX_QUEUED_IPC     65536
 #define GENERATION_POLL_MS 100
 #define DRAIN_MIN_MS       10000
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool is_loopback(const struct sockaddr_storage *ss)
 {

@@ -11,6 +11,7 @@
 
 #include "common/child.h"
 #include "common/ipc.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/peer_set.h"
 #include "common/registry.h"
@@ -37,13 +38,6 @@ struct writer {
 	size_t                      batch_len;
 	time_t                      last_full_log;
 };
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void note_full(struct writer *w);
 
