@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -45,6 +46,37 @@ static void check_user(struct config *cfg)
 	cfg->run_gid = pw->pw_gid;
 }
 
+/* The registry's place, judged before anything starts, so that a wrong
+ * path is one clear line rather than a child that dies at once. The writer
+ * still opens (and reports on) the file itself. */
+static void check_db_path(const struct config *cfg)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", cfg->db_path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat st;
+	char why[4200] = "";
+	if (stat(dir, &st) < 0)
+		snprintf(why, sizeof why, errno == ENOENT ? "directory '%s' does not exist" : "directory '%s': %s", dir,
+			 strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(why, sizeof why, "'%s' is not a directory", dir);
+	else if (stat(cfg->db_path, &st) == 0 && !S_ISREG(st.st_mode))
+		snprintf(why, sizeof why, "it is not a regular file");
+	else if (stat(cfg->db_path, &st) < 0 && access(dir, W_OK | X_OK) < 0)
+		snprintf(why, sizeof why, "directory '%s' is not writable", dir);
+	if (why[0]) {
+		fprintf(stderr, KEZ_NAME ": --db: cannot use '%s': %s\n", cfg->db_path, why);
+		exit(1);
+	}
+}
+
 /* Every worker may hold --max-connections sockets: raise the soft limit to
  * what that needs, as far as the hard limit allows. */
 static void raise_fd_limit(const struct config *cfg)
@@ -68,6 +100,7 @@ int main(int argc, char **argv)
 	config_load(&cfg, argc, argv);
 	log_setup(cfg.log_level);
 	check_user(&cfg);
+	check_db_path(&cfg);
 	log_set_process("master");
 	proctitle_set("master");
 	raise_fd_limit(&cfg);

@@ -526,7 +526,7 @@ static int run(struct supervisor *sv)
 	/* The writer first: it creates the registry, and if it cannot, nothing
 	 * else is worth starting. */
 	if (spawn(sv, &sv->slots[0]) < 0 || wait_ready(sv, &sv->slots[0], &state->writer_ready) < 0) {
-		log_error("the registry writer could not start (see above); stopping");
+		log_info("stopping: the registry writer could not start");
 		sv->stopping = 1;
 		stop_children(sv);
 		return 1;
