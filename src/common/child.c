@@ -26,8 +26,11 @@ volatile int *child_stop_flag(void)
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* Ctrl-C and a terminal hangup reach the whole process group; only the
+	 * master acts on them, and stops its children in order (workers first,
+	 * while the verifier and the writer still answer them). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	/* The master blocks these to read them from a signalfd; children inherit
 	 * the mask and must take them back. */

@@ -33,8 +33,8 @@ int nats_client_run(const struct child_context *ctx);
  * 0, or -1 after logging why. */
 int child_drop_privileges(const struct config *cfg);
 
-/* Installs SIGTERM/SIGINT/SIGHUP handling for a child: the returned flag turns
- * non-zero when it is asked to stop. SIGPIPE is ignored. */
+/* Installs a child's signal handling: the returned flag turns non-zero on
+ * SIGTERM (sent by the master); SIGINT, SIGHUP and SIGPIPE are ignored. */
 volatile int *child_stop_flag(void);
 
 #endif
