@@ -44,7 +44,9 @@ int  registry_find_key(struct registry *r, const uint8_t key[32], struct registr
 
 /* Write side: one transaction holds a batch of inserts (group commit).
  * registry_insert checks handle AND key uniqueness and inserts inside a nested
- * transaction, so a failing insert (taken, map full) leaves the batch intact.
+ * transaction, so a failing insert (taken, map full) leaves the rest of the
+ * batch in place; the commit itself may still find the map full (errno
+ * MDB_MAP_FULL), and then the batch fails as a whole.
  * `retry`: an existing record with this same handle and key counts as success
  * and reports its stored registered_at (see IPC_FLAG_RETRY).
  * Returns API_OK (with *registered_at), API_HANDLE_TAKEN, API_KEY_TAKEN,
