@@ -65,7 +65,7 @@ static void quote(const json_t *s, char out[QUOTE_MAX + 4])
 
 static const char *kind_of(const json_t *v)
 {
-	switch (v ? json_typeof(v) : JSON_NULL) {
+	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
@@ -76,6 +76,14 @@ static const char *kind_of(const json_t *v)
 	case JSON_NULL: break;
 	}
 	return "null";
+}
+
+/* "payload.handle is missing; ..." or "... must be a string, not a number". */
+static enum api_error say_wrong_kind(const struct detail *d, const char *path, const char *want, const json_t *v)
+{
+	if (!v)
+		return say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
+	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, kind_of(v));
 }
 
 /* --- check 3: one JSON object --------------------------------------------- */
@@ -114,37 +122,37 @@ static bool version_is_one(const json_t *v, bool numbers_as_reals)
 }
 
 struct string_member {
-	const char *parent, *name;
+	bool        in_payload; /* else in signature */
+	const char *name, *path;
 };
 
 static const struct string_member required_strings[] = {
-	{ "payload", "handle" },  { "payload", "primary" }, { "payload", "server" },
-	{ "payload", "created_at" }, { "signature", "alg" }, { "signature", "key" },
-	{ "signature", "sig" },
+	{ true, "handle", "payload.handle" },   { true, "primary", "payload.primary" },
+	{ true, "server", "payload.server" },   { true, "created_at", "payload.created_at" },
+	{ false, "alg", "signature.alg" },      { false, "key", "signature.key" },
+	{ false, "sig", "signature.sig" },
 };
 
 static enum api_error check_shape(json_t *root, bool numbers_as_reals, const struct detail *d)
 {
 	json_t *kez = json_object_get(root, "kez");
 	if (!string_is(kez, ENVELOPE_KIND))
-		return say(d, API_INVALID_ENVELOPE, "kez must be \"" ENVELOPE_KIND "\"%s",
-			   kez ? "" : "; the member is missing");
+		return say(d, API_INVALID_ENVELOPE, "kez %s \"" ENVELOPE_KIND "\"", kez ? "must be" : "is missing; it must be");
 	json_t *payload = json_object_get(root, "payload");
 	if (!json_is_object(payload))
-		return say(d, API_INVALID_ENVELOPE, "payload must be an object, not %s", kind_of(payload));
+		return say_wrong_kind(d, "payload", "an object", payload);
 	json_t *signature = json_object_get(root, "signature");
 	if (!json_is_object(signature))
-		return say(d, API_INVALID_ENVELOPE, "signature must be an object, not %s", kind_of(signature));
+		return say_wrong_kind(d, "signature", "an object", signature);
 	if (!string_is(json_object_get(payload, "type"), PAYLOAD_TYPE))
 		return say(d, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
 	if (!version_is_one(json_object_get(payload, "version"), numbers_as_reals))
 		return say(d, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
 	for (size_t i = 0; i < sizeof required_strings / sizeof required_strings[0]; i++) {
 		const struct string_member *m = &required_strings[i];
-		json_t *v = json_object_get(m->parent[0] == 'p' ? payload : signature, m->name);
+		json_t *v = json_object_get(m->in_payload ? payload : signature, m->name);
 		if (!json_is_string(v))
-			return say(d, API_INVALID_ENVELOPE, "%s.%s must be a string, not %s", m->parent, m->name,
-				   v ? kind_of(v) : "missing");
+			return say_wrong_kind(d, m->path, "a string", v);
 	}
 	return API_OK;
 }

@@ -1,46 +1,57 @@
-/* A small unit-test harness: cases register themselves; CHECK records a
- * failure with its place and lets the case go on. */
+/* A small unit-test harness. Each UNIT_TEST registers itself before main()
+ * runs (a constructor), so adding a case is writing it, nothing else.
+ * CHECK... records a failure with its file and line and lets the case go on;
+ * REQUIRE records it and leaves the case (for when going on makes no sense). */
 #ifndef KEZ_UNIT_H
 #define KEZ_UNIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef void (*unit_fn)(void);
-void unit_register(const char *name, unit_fn fn);
+
+struct unit_case {
+	const char       *name;
+	unit_fn           fn;
+	struct unit_case *next;
+};
+
+void unit_register(struct unit_case *c);
 void unit_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define UNIT_TEST(name)                                                        \
-	static void name(void);                                                \
-	__attribute__((constructor)) static void name##_register(void)         \
-	{                                                                      \
-		unit_register(#name, name);                                    \
-	}                                                                      \
+#define UNIT_TEST(name)                                                \
+	static void name(void);                                        \
+	static struct unit_case name##_case = { #name, name, NULL };   \
+	__attribute__((constructor)) static void name##_register(void) \
+	{                                                              \
+		unit_register(&name##_case);                           \
+	}                                                              \
 	static void name(void)
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			unit_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);     \
+/* Each check is also an expression, true when it held, so a case may
+ * branch on it. */
+#define CHECK(cond)           unit_check((cond) ? true : false, __FILE__, __LINE__, #cond)
+#define CHECK_EQ_INT(a, b)    unit_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a)
+#define CHECK_EQ_STR(a, b)    unit_check_str((a), (b), __FILE__, __LINE__, #a)
+#define CHECK_EQ_MEM(a, b, n) unit_check_mem((a), (b), (n), __FILE__, __LINE__, #a)
+
+#define REQUIRE(cond)             \
+	do {                      \
+		if (!CHECK(cond)) \
+			return;   \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                     \
-	do {                                                                   \
-		long long va_ = (long long)(a), vb_ = (long long)(b);          \
-		if (va_ != vb_)                                                \
-			unit_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", #a, va_, vb_); \
-	} while (0)
+bool unit_check(bool ok, const char *file, int line, const char *expr);
+bool unit_check_int(long long got, long long want, const char *file, int line, const char *expr);
+bool unit_check_str(const char *got, const char *want, const char *file, int line, const char *expr);
+bool unit_check_mem(const void *got, const void *want, size_t n, const char *file, int line, const char *expr);
 
-#define CHECK_EQ_STR(a, b)                                                     \
-	do {                                                                   \
-		const char *sa_ = (a), *sb_ = (b);                             \
-		if (!sa_ || !sb_ || strcmp(sa_, sb_) != 0)                     \
-			unit_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, \
-				  sa_ ? sa_ : "(null)", sb_ ? sb_ : "(null)"); \
-	} while (0)
-
-/* Test helpers shared by several files. */
-size_t unit_hex_to_bytes(const char *hex, unsigned char *out, size_t cap);
+/* Test data written in hex: 2*n hex digits into n bytes. Returns n, or
+ * records a failure (a mistake in the test itself) and returns 0. */
+size_t unit_hex(const char *hex, uint8_t *out, size_t cap);
 
 #endif
