@@ -240,3 +240,13 @@ def user_seed_text(key):
 def user_public_text(key):
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return _nkey(bytes([20 << 3]) + raw)
+
+
+def error_of(r):
+    """The error code of an error response, after checking that the body is
+    exactly {"error": code, "message": non-empty sentence} as JSON."""
+    assert r.headers.get("content-type") == "application/json", r
+    body = r.json()
+    assert isinstance(body, dict) and set(body) == {"error", "message"}, body
+    assert isinstance(body["message"], str) and body["message"].strip(), body
+    return body["error"]

@@ -7,8 +7,8 @@
 #include "common/key_text.h"
 #include "common/rfc3339.h"
 
-int envelope_build(struct buf *out, const char *handle, const char *server, const uint8_t seed[32],
-		   const uint8_t pub[32], int64_t created_at)
+int envelope_build(struct buf *out, struct buf *scratch, const char *handle, const char *server,
+		   const uint8_t seed[32], const uint8_t pub[32], int64_t created_at)
 {
 	char key[KEY_TEXT_LEN + 1], when[RFC3339_UTC_LEN + 1], sig_hex[2 * ED25519_SIG_LEN + 1];
 	key_text_format(pub, key);
@@ -19,20 +19,19 @@ int envelope_build(struct buf *out, const char *handle, const char *server, cons
 	if (!payload)
 		return -1;
 	/* The signature covers the payload's canonical bytes, exactly. */
-	struct buf canonical;
-	buf_init(&canonical, 64 * 1024);
 	uint8_t sig[ED25519_SIG_LEN];
+	buf_reset(scratch);
 	int rc = -1;
-	if (jcs_serialize(payload, &canonical) == 0 &&
-	    ed25519_sign(seed, (const uint8_t *)canonical.data, canonical.len, sig) == 0) {
+	if (jcs_serialize(payload, scratch) == 0 &&
+	    ed25519_sign(seed, (const uint8_t *)scratch->data, scratch->len, sig) == 0) {
 		hex_encode(sig, sizeof sig, sig_hex);
-		json_t *env = json_pack("{s:s, s:O, s:{s:s, s:s, s:s}}", "kez", "handle_registration", "payload",
-					payload, "signature", "alg", "ed25519-sha512-jcs", "key", key, "sig", sig_hex);
-		if (env && jcs_serialize(env, out) == 0)
+		json_t *envelope = json_pack("{s:s, s:O, s:{s:s, s:s, s:s}}", "kez", "handle_registration",
+					     "payload", payload, "signature", "alg", "ed25519-sha512-jcs", "key", key,
+					     "sig", sig_hex);
+		if (envelope && jcs_serialize(envelope, out) == 0)
 			rc = 0;
-		json_decref(env);
+		json_decref(envelope);
 	}
-	buf_free(&canonical);
 	json_decref(payload);
 	return rc;
 }

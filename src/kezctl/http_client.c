@@ -1,15 +1,16 @@
 #include "kezctl/http_client.h"
 
 #include <curl/curl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_RESPONSE (1024 * 1024)
-#define TIMEOUT_S    10L
+#include "common/config.h"
 
-void http_client_init(void)
+int http_client_init(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
 void http_client_cleanup(void)
@@ -17,40 +18,79 @@ void http_client_cleanup(void)
 	curl_global_cleanup();
 }
 
+struct sink {
+	struct buf *body;
+	bool        too_large;
+};
+
 static size_t collect(char *data, size_t size, size_t n, void *user)
 {
-	struct buf *b = user;
-	return buf_append(b, data, size * n) == 0 ? size * n : 0;
+	struct sink *sink = user;
+	if (buf_append(sink->body, data, size * n) < 0) {
+		sink->too_large = true;
+		return 0; /* libcurl stops the transfer */
+	}
+	return size * n;
 }
 
 int http_request(const char *url, const char *body, size_t len, struct http_result *out)
 {
 	memset(out, 0, sizeof *out);
-	buf_init(&out->body, MAX_RESPONSE);
-	CURL *curl = curl_easy_init();
-	if (!curl) {
-		snprintf(out->error, sizeof out->error, "cannot start libcurl");
+	buf_init(&out->body, HTTP_MAX_RESPONSE);
+	if (body && len > (size_t)LONG_MAX) {
+		snprintf(out->error, sizeof out->error, "%s: request body too large", url);
 		return -1;
 	}
-	struct curl_slist *headers = NULL;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, TIMEOUT_S);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out->body);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kezctl");
-	if (body) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-		headers = curl_slist_append(headers, "Expect:");
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	CURL *curl = curl_easy_init();
+	if (!curl) {
+		snprintf(out->error, sizeof out->error, "cannot start a libcurl transfer");
+		return -1;
 	}
-	CURLcode rc = curl_easy_perform(curl);
+	struct sink sink = { .body = &out->body, .too_large = false };
+	struct curl_slist *headers = NULL;
+	char error_text[CURL_ERROR_SIZE] = "";
+	CURLcode rc = CURLE_OK;
+	/* Each step runs only while every earlier one succeeded. */
+#define SET(option, value) \
+	do { if (rc == CURLE_OK) rc = curl_easy_setopt(curl, option, value); } while (0)
+	SET(CURLOPT_ERRORBUFFER, error_text);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	/* The path goes out as built: no dot-segment folding of a handle. */
+	SET(CURLOPT_PATH_AS_IS, 1L);
+	SET(CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, "kezctl/" KEZ_VERSION);
+	SET(CURLOPT_WRITEFUNCTION, collect);
+	SET(CURLOPT_WRITEDATA, &sink);
+	if (body) {
+		struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+		/* No "Expect: 100-continue" round trip for a small body. */
+		struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+		if (!h2) {
+			curl_slist_free_all(h);
+			rc = CURLE_OUT_OF_MEMORY;
+		} else {
+			headers = h2;
+		}
+		SET(CURLOPT_HTTPHEADER, headers);
+		SET(CURLOPT_POSTFIELDSIZE, (long)len);
+		SET(CURLOPT_POSTFIELDS, body);
+	}
+#undef SET
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
-	else
-		snprintf(out->error, sizeof out->error, "%s: %s", url, curl_easy_strerror(rc));
+		rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK)
+		rc = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+	if (rc != CURLE_OK) {
+		out->status = 0;
+		if (sink.too_large)
+			snprintf(out->error, sizeof out->error, "%s: the answer is larger than %d bytes", url,
+				 HTTP_MAX_RESPONSE);
+		else
+			snprintf(out->error, sizeof out->error, "%s: %s", url,
+				 error_text[0] ? error_text : curl_easy_strerror(rc));
+	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	return rc == CURLE_OK ? 0 : -1;
@@ -66,12 +106,15 @@ int http_escape(const char *s, struct buf *out)
 	static const char hex[] = "0123456789ABCDEF";
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '_' || c == '.' || c == '~') {
+		bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				  c == '-' || c == '_' || c == '.' || c == '~';
+		if (unreserved) {
 			if (buf_putc(out, (char)c) < 0)
 				return -1;
-		} else if (buf_putc(out, '%') < 0 || buf_putc(out, hex[c >> 4]) < 0 || buf_putc(out, hex[c & 15]) < 0) {
-			return -1;
+		} else {
+			char escaped[3] = { '%', hex[c >> 4], hex[c & 15] };
+			if (buf_append(out, escaped, sizeof escaped) < 0)
+				return -1;
 		}
 	}
 	return 0;

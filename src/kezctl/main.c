@@ -1,32 +1,27 @@
 /* kezctl: register and look up kez-chat handles from the command line. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/config.h"
+#include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/http_client.h"
 
-static const char usage[] =
-	"usage: kezctl COMMAND [options]\n\n"
-	"commands:\n"
-	"  keygen [--out FILE] [--force]        new Ed25519 key in FILE (default kez.key, mode 0600);\n"
-	"                                       prints its public key, ed25519:<hex>\n"
-	"  register HANDLE --key FILE [--url URL] [--server DOMAIN]\n"
-	"                                       sign and send a registration; prints the record\n"
-	"  lookup HANDLE [--url URL]            print a handle's record\n"
-	"  webfinger HANDLE@DOMAIN [--url URL] [--rel REL]...\n"
-	"                                       print a WebFinger document\n"
-	"  envelopes N [--server DOMAIN] [--prefix P] [--skew SECONDS]\n"
-	"                                       N valid envelopes with fresh keys, one JSON a line\n"
-	"                                       (handles P0, P1, ...; default prefix 'bench')\n"
-	"  nats-keys [--out-dir DIR] [--force]  new NATS auth-callout keys: DIR/issuer.nk (SA...),\n"
-	"                                       DIR/service.nk (SU...), DIR/xkey.nk (SX...); prints the\n"
-	"                                       values deploy/nats.conf and the server need\n\n"
-	"URL defaults to $KEZCTL_URL, else http://127.0.0.1:6969. Without --server, register asks\n"
-	"the server's /v1/healthz for its domain. Key files hold one line: ed25519-seed:<64 hex>.\n"
-	"Exit status: 0 ok, 1 the server refused (its error code is printed), 2 usage,\n"
-	"3 no answer from the server.\n";
+static const struct command *const commands[] = {
+	&command_keygen,    &command_register,  &command_lookup,
+	&command_webfinger, &command_envelopes, &command_nats_keys,
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char footer[] =
+	"\n"
+	"URL defaults to $KEZCTL_URL, else " KEZCTL_DEFAULT_URL ".\n"
+	"Key files (keygen, register) hold one line: ed25519-seed:<64 lowercase hex>,\n"
+	"the 32-byte Ed25519 private seed; they are created with mode 0600.\n"
+	"Exit status: 0 done; 1 the server refused (its error code and message are\n"
+	"printed) or a local step failed; 2 bad usage; 3 no answer from the server.\n";
 
 int usage_error(const char *fmt, ...)
 {
@@ -39,37 +34,64 @@ int usage_error(const char *fmt, ...)
 	return KEZCTL_USAGE;
 }
 
+void command_print_help(const struct command *c)
+{
+	printf("usage: kezctl %s\n\n%s%s", c->synopsis, c->description, footer);
+}
+
+static void print_help(void)
+{
+	fputs("usage: kezctl COMMAND [options]    (kezctl COMMAND --help for one command)\n"
+	      "       kezctl --version\n\ncommands:\n", stdout);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf("  %s\n%s", commands[i]->synopsis, commands[i]->description);
+	fputs(footer, stdout);
+}
+
+/* Output that never reached its destination (a full disk, a closed pipe
+ * reader) must not look like success. */
+static int finish_output(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "kezctl: cannot write the output: %s\n", strerror(errno));
+		return status == KEZCTL_OK ? KEZCTL_REFUSED : status;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_error("a command is needed");
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage, stdout);
-		return KEZCTL_OK;
-	}
-	if (strcmp(cmd, "--version") == 0) {
-		printf("kezctl " KEZ_VERSION "\n");
-		return KEZCTL_OK;
-	}
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} commands[] = {
-		{ "keygen", cmd_keygen },       { "register", cmd_register },   { "lookup", cmd_lookup },
-		{ "webfinger", cmd_webfinger }, { "envelopes", cmd_envelopes }, { "nats-keys", cmd_nats_keys },
-	};
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(cmd, commands[i].name) == 0) {
-			for (int a = 2; a < argc; a++)
-				if (strcmp(argv[a], "--help") == 0) {
-					fputs(usage, stdout);
-					return KEZCTL_OK;
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		if (argc > 2)
+			for (size_t i = 0; i < N_COMMANDS; i++)
+				if (strcmp(argv[2], commands[i]->name) == 0) {
+					command_print_help(commands[i]);
+					return finish_output(KEZCTL_OK);
 				}
-			http_client_init();
-			int rc = commands[i].run(argc - 1, argv + 1);
-			http_client_cleanup();
-			return rc;
+		print_help();
+		return finish_output(KEZCTL_OK);
+	}
+	if (strcmp(name, "--version") == 0) {
+		printf("kezctl " KEZ_VERSION "\n");
+		return finish_output(KEZCTL_OK);
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *c = commands[i];
+		if (strcmp(name, c->name) != 0)
+			continue;
+		if (c->uses_network && http_client_init() < 0) {
+			fprintf(stderr, "kezctl: cannot start libcurl\n");
+			return KEZCTL_REFUSED;
 		}
-	return usage_error("unknown command '%s'", cmd);
+		int status = c->run(c, argc - 1, argv + 1);
+		if (c->uses_network)
+			http_client_cleanup();
+		return finish_output(status);
+	}
+	if (name[0] == '-')
+		return usage_error("unknown option '%s' (a command comes first)", name);
+	return usage_error("unknown command '%s'", name);
 }
