@@ -49,7 +49,7 @@ LDLIBS      := -lcrypto -lsodium -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 COMMON_SRC  := $(wildcard src/common/*.c)
 DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c src/natsauth/*.c)
 KEZCTL_SRC  := $(wildcard src/kezctl/*.c)
-UNIT_SRC    := $(wildcard tests/unit/*.c)
+UNIT_SRC    := $(wildcard tests/unit/*.c tests/unit/worker/*.c)
 
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(OUT)/%.o)
 DAEMON_OBJ  := $(DAEMON_SRC:%.c=$(OUT)/%.o)
@@ -87,7 +87,9 @@ deps:
 $(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
-$(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ)
+# Worker modules with unit tests of their own.
+UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent)
+$(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ) $(UNIT_WORKER_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 # A libnats client the NATS tests drive (not installed).

@@ -104,7 +104,9 @@ def utc_now_text(offset_seconds=0):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_payload(handle, server="kez.test", key=None, created_at=None, extra=None):
+def make_payload(handle, server="kez.test", key=None, created_at=None, extra=None, extra_payload=None):
+    """(payload dict, private key): a valid registration payload for handle.
+    Members of extra_payload (or extra) are added, or replace standard ones."""
     key = key or new_key()
     payload = {
         "type": "kez.chat.handle_registration",
@@ -114,12 +116,12 @@ def make_payload(handle, server="kez.test", key=None, created_at=None, extra=Non
         "server": server,
         "created_at": created_at or utc_now_text(),
     }
-    if extra:
-        payload.update(extra)
+    payload.update(extra_payload or extra or {})
     return payload, key
 
 
 def sign_envelope(payload, key, alg="ed25519-sha512-jcs", sig_key=None):
+    """The envelope dict around payload, signed by key over JCS(payload)."""
     sig = key.sign(jcs(payload).encode("utf-8")).hex()
     return {
         "kez": "handle_registration",
@@ -128,9 +130,10 @@ def sign_envelope(payload, key, alg="ed25519-sha512-jcs", sig_key=None):
     }
 
 
-def make_envelope(handle, server="kez.test", key=None, created_at=None, extra=None):
-    """(body bytes, private key) of a valid registration."""
-    payload, key = make_payload(handle, server, key, created_at, extra)
+def make_envelope(handle, server="kez.test", key=None, created_at=None, extra_payload=None, extra=None):
+    """(body bytes, private key) of a valid registration, sent as raw UTF-8
+    (not ASCII-escaped)."""
+    payload, key = make_payload(handle, server, key, created_at, extra, extra_payload)
     return json.dumps(sign_envelope(payload, key), ensure_ascii=False).encode("utf-8"), key
 
 # --- HTTP ------------------------------------------------------------------
@@ -149,13 +152,19 @@ class Response:
 
 
 def request(port, method, path, body=None, headers=None, timeout=10):
+    """One request on a fresh connection (http.client)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
-        return Response(r.status, r.getheaders(), r.read())
+        response = Response(r.status, r.getheaders(), r.read())
     finally:
         conn.close()
+    # API.md §1: every response carries Content-Length (a 204 must not, and
+    # a 304 need not).
+    if response.status not in (204, 304):
+        assert "content-length" in response.headers, "%s %s: no Content-Length in %r" % (method, path, response)
+    return response
 
 
 def get(port, path, **kw):
@@ -163,50 +172,116 @@ def get(port, path, **kw):
 
 
 def register(port, body, content_type="application/json", timeout=10):
+    """POST /v1/register with raw body bytes and any Content-Type."""
     return request(port, "POST", "/v1/register", body=body, headers={"Content-Type": content_type},
                    timeout=timeout)
 
 
-def raw_exchange(port, data, timeout=5, read_until_close=True):
-    """Sends raw bytes; returns everything received until the server closes
-    (or the timeout passes)."""
+def error_of(r):
+    """The error code of an error response, after checking that the body is
+    exactly {"error": code, "message": non-empty sentence} as JSON."""
+    assert r.headers.get("content-type") == "application/json", r
+    body = r.json()
+    assert isinstance(body, dict) and set(body) == {"error", "message"}, body
+    assert isinstance(body["message"], str) and body["message"].strip(), body
+    return body["error"]
+
+
+def exchange(port, data, timeout=5):
+    """Sends raw bytes on a fresh connection and reads until the server
+    closes it or timeout seconds pass. Returns (bytes received, closed)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
         chunks = []
         deadline = time.time() + timeout
-        while time.time() < deadline:
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                return b"".join(chunks), False
+            s.settimeout(left)
             try:
                 d = s.recv(65536)
             except socket.timeout:
-                break
+                return b"".join(chunks), False
+            except ConnectionResetError:
+                return b"".join(chunks), True
             if not d:
-                break
+                return b"".join(chunks), True
             chunks.append(d)
-            if not read_until_close:
-                break
-        return b"".join(chunks)
     finally:
         s.close()
 
 
+def raw_exchange(port, data, timeout=5):
+    """Sends raw bytes; returns everything received until the server closes
+    (or the timeout passes)."""
+    return exchange(port, data, timeout)[0]
+
+
+def exchange_until_close(port, data, timeout=5):
+    """Like raw_exchange, but the server must itself close the connection
+    within timeout seconds."""
+    got, closed = exchange(port, data, timeout)
+    assert closed, "the server kept the connection open; received %r" % got[:300]
+    return got
+
+
+def read_response(sock, timeout=5):
+    """Reads exactly one response (head and Content-Length body) from a
+    connection that stays open. Returns (status, headers dict, body)."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = sock.recv(65536)
+        if not d:
+            raise ConnectionError("closed before a full response head: %r" % data[:300])
+        data += d
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status, headers = _parse_head(head)
+    n = 0 if status < 200 or status in (204, 304) else int(headers["content-length"])
+    while len(rest) < n:
+        d = sock.recv(65536)
+        if not d:
+            raise ConnectionError("closed inside a response body")
+        rest += d
+    assert len(rest) == n, "more bytes than one response: %r" % rest[n:n + 100]
+    return status, headers, rest
+
+
+def _parse_head(head):
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if not parts[0].startswith("HTTP/1."):
+        raise ValueError("not an HTTP response: %r" % lines[0])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        k = k.strip().lower()
+        assert k not in headers, "header %s sent twice in %r" % (k, head)
+        headers[k] = v.strip()
+    return int(parts[1]), headers
+
+
 def parse_responses(data):
     """Splits a byte stream into (status, headers dict, body) triples, using
-    Content-Length (every response of this server has one)."""
+    Content-Length, which every response of this server must carry (1xx,
+    204 and 304 have no body)."""
     out = []
     while data:
         head, sep, rest = data.partition(b"\r\n\r\n")
         if not sep:
             raise ValueError("incomplete head: %r" % data[:200])
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        n = int(headers.get("content-length", "0"))
-        if status in (204, 304) or status < 200:
+        status, headers = _parse_head(head)
+        if status < 200 or status in (204, 304):
             n = 0
+        else:
+            assert "content-length" in headers, "no Content-Length: %r" % head
+            n = int(headers["content-length"])
+        assert len(rest) >= n, "body shorter than Content-Length: %r" % data[:300]
         out.append((status, headers, rest[:n]))
         data = rest[n:]
     return out
@@ -240,13 +315,3 @@ def user_seed_text(key):
 def user_public_text(key):
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return _nkey(bytes([20 << 3]) + raw)
-
-
-def error_of(r):
-    """The error code of an error response, after checking that the body is
-    exactly {"error": code, "message": non-empty sentence} as JSON."""
-    assert r.headers.get("content-type") == "application/json", r
-    body = r.json()
-    assert isinstance(body, dict) and set(body) == {"error", "message"}, body
-    assert isinstance(body["message"], str) and body["message"].strip(), body
-    return body["error"]

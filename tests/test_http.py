@@ -14,24 +14,25 @@ from conftest import SLOW
 def test_unknown_paths_are_404(port):
     for path in ("/v1/nope", "/v1", "/.well-known/other", "/internal/x", "/nothing", "/v1/healthz/"):
         r = kc.get(port, path)
-        assert r.status == 404 and r.json()["error"] == "not_found", path
-        assert "content-length" in r.headers
+        assert r.status == 404 and kc.error_of(r) == "not_found", path
 
 
 @pytest.mark.parametrize("method,path,allow", [
     ("POST", "/v1/healthz", "GET, HEAD"), ("DELETE", "/v1/u/alice", "GET, HEAD"),
     ("GET", "/v1/register", "POST, OPTIONS"), ("PUT", "/v1/register", "POST, OPTIONS"),
     ("POST", "/.well-known/webfinger", "GET, HEAD"), ("GET", "/internal/nats/auth", "POST"),
-    ("POST", "/", "GET, HEAD"),
+    ("POST", "/", "GET, HEAD"), ("PUT", "/index.html", "GET, HEAD"), ("DELETE", "/v1/u/alice", "GET, HEAD"),
+    ("PATCH", "/v1/register", "POST, OPTIONS"), ("PUT", "/internal/nats/auth", "POST"),
 ])
 def test_wrong_method_is_405_with_allow(port, method, path, allow):
     r = kc.request(port, method, path)
-    assert r.status == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.status == 405 and kc.error_of(r) == "method_not_allowed"
     assert r.headers["allow"] == allow
 
 
 def test_head_matches_get(port):
-    for path in ("/v1/healthz", "/v1/u/nobody-here", "/", "/.well-known/webfinger"):
+    for path in ("/v1/healthz", "/v1/u/nobody-here", "/", "/.well-known/webfinger", "/v1/nope", "/index.html",
+                 "/.well-known/webfinger?resource=acct:nobody-here@kez.test"):
         g = kc.get(port, path)
         h = kc.request(port, "HEAD", path)
         assert h.status == g.status and h.body == b""
@@ -50,9 +51,36 @@ def test_cors(port):
     assert r.headers["access-control-allow-headers"].lower() == "content-type"
 
 
+@pytest.mark.parametrize("method,path,status", [
+    ("GET", "/v1/nope", 404), ("GET", "/v1/u/nobody-here", 404), ("POST", "/v1/healthz", 405),
+    ("GET", "/v1/register", 405), ("GET", "/.well-known/webfinger", 400), ("POST", "/.well-known/webfinger", 405),
+    ("GET", "/.well-known/webfinger?resource=acct:x@other.test", 404),
+])
+def test_cors_on_errors(port, method, path, status):
+    r = kc.request(port, method, path, headers={"Origin": "https://app.example"})
+    assert r.status == status
+    kc.error_of(r)
+    assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_cors_on_register_errors(port):
+    r = kc.register(port, b"{}", "text/plain")
+    assert r.status == 415 and r.headers["access-control-allow-origin"] == "*"
+    r = kc.register(port, b"{")
+    assert r.status == 400 and r.headers["access-control-allow-origin"] == "*"
+
+
+def test_head_of_errors_has_no_body(port):
+    for path, status in (("/v1/nope", 404), ("/v1/register", 405)):
+        g = kc.request(port, "GET", path)
+        h = kc.request(port, "HEAD", path)
+        assert g.status == h.status == status
+        assert h.body == b"" and h.headers["content-length"] == str(len(g.body))
+
+
 def test_nats_auth_is_not_implemented(port):
     r = kc.request(port, "POST", "/internal/nats/auth", body=b"eyJ", headers={"Content-Type": "application/jwt"})
-    assert r.status == 501 and r.json()["error"] == "not_implemented"
+    assert r.status == 501 and kc.error_of(r) == "not_implemented"
 
 
 def test_headers_too_large_then_still_serving(port):
@@ -73,17 +101,29 @@ def test_long_url_is_431(port):
 def test_body_too_large_by_content_length(port):
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Content-Length: 1000000\r\n\r\n" + b"{" * 1000)
-    (status, headers, body), = kc.parse_responses(kc.raw_exchange(port, raw))
+    (status, headers, body), = kc.parse_responses(kc.exchange_until_close(port, raw))
     assert status == 413 and b"payload_too_large" in body
     assert headers["connection"] == "close"
+
+
+def test_body_just_over_the_limit_is_413(port):
+    body = b"{" + b" " * 16384 + b"}"
+    r = kc.register(port, body)
+    assert r.status == 413 and kc.error_of(r) == "payload_too_large"
+
+
+def test_body_at_the_limit_is_read(port):
+    body = b"{" + b" " * (16384 - 2) + b"}"
+    r = kc.register(port, body)
+    assert r.status == 400 and kc.error_of(r) == "invalid_envelope"
 
 
 def test_body_too_large_chunked(port):
     chunk = b"4000\r\n" + b"a" * 0x4000 + b"\r\n"
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: chunked\r\n\r\n" + chunk * 2)
-    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, raw))
-    assert status == 413
+    (status, _, body), = kc.parse_responses(kc.exchange_until_close(port, raw))
+    assert status == 413 and b"payload_too_large" in body
 
 
 @pytest.mark.parametrize("raw", [
@@ -93,7 +133,7 @@ def test_body_too_large_chunked(port):
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
 ])
 def test_malformed_request_is_400_and_closed(port, raw):
-    data = kc.raw_exchange(port, raw)
+    data = kc.exchange_until_close(port, raw)
     (status, headers, body), = kc.parse_responses(data)
     assert status == 400 and b"bad_request" in body
     assert headers["connection"] == "close"
@@ -107,7 +147,7 @@ def test_pipelined_requests_answered_in_order(port):
            b"GET /v1/u/%s HTTP/1.1\r\nHost: t\r\n\r\n"
            b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
            b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") % (len(body), body, handle.encode())
-    responses = kc.parse_responses(kc.raw_exchange(port, raw))
+    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
     assert [s for s, _, _ in responses] == [200, 201, 200, 404, 200]
     assert b'"handle":"%s"' % handle.encode() in responses[2][2]
 
@@ -124,7 +164,7 @@ def test_keep_alive_reuses_connection(port):
 
 
 def test_http10_closes_by_default(port):
-    data = kc.raw_exchange(port, b"GET /v1/healthz HTTP/1.0\r\n\r\n")
+    data = kc.exchange_until_close(port, b"GET /v1/healthz HTTP/1.0\r\n\r\n")
     (status, headers, _), = kc.parse_responses(data)
     assert status == 200 and headers["connection"] == "close"
 
@@ -191,6 +231,8 @@ def closed_within(sock, seconds):
         return None
     except ConnectionResetError:
         pass
+    finally:
+        sock.close()
     return time.time() - t0
 
 
@@ -216,8 +258,111 @@ def test_silent_connection_closed_after_header_timeout(short_timeouts):
 def test_idle_keep_alive_closed_after_idle_timeout(short_timeouts):
     s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
     s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-    assert s.recv(4096).startswith(b"HTTP/1.1 200")
-    t0 = time.time()
+    status, _, _ = kc.read_response(s)
+    assert status == 200
     took = closed_within(s, 6 * SLOW)
     assert took is not None and 1.5 < took < 4 * SLOW
     assert short_timeouts.healthy()
+
+
+def test_keep_alive_survives_pauses_shorter_than_idle_timeout(short_timeouts):
+    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
+    for _ in range(3):
+        s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        status, _, _ = kc.read_response(s)
+        assert status == 200
+        time.sleep(1.0)  # the idle timeout is 2 s
+    s.close()
+
+
+def test_body_dribbled_past_header_timeout_is_cut(short_timeouts):
+    body, _ = kc.make_envelope(("slowbody" + uuid.uuid4().hex)[:20])
+    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
+    s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body))
+    t0 = time.time()
+    received = b""
+    closed = False
+    for i in range(len(body)):  # one byte every 0.2 s: far slower than 1 s allows
+        try:
+            s.sendall(body[i:i + 1])
+        except OSError:
+            closed = True
+            break
+        s.settimeout(0.2)
+        try:
+            d = s.recv(4096)
+            if not d:
+                closed = True
+                break
+            received += d
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            closed = True
+            break
+        if time.time() - t0 > 6 * SLOW:
+            break
+    s.close()
+    assert closed, "a body dribbled for %.1f s was still being read" % (time.time() - t0)
+    assert time.time() - t0 < 3 * SLOW
+    assert not received.startswith(b"HTTP/1.1 201")
+
+
+def test_malformed_request_after_a_good_one_closes(port):
+    data = kc.exchange_until_close(port, b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\nBROKEN\r\n\r\n"
+                                         b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    statuses = [s for s, _, _ in kc.parse_responses(data)]
+    assert statuses == [200, 400]
+
+
+def test_pipelined_burst_of_twenty(port):
+    raw = b"".join(b"GET /v1/u/nobody%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(19))
+    raw += b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
+    assert [s for s, _, _ in responses] == [404] * 19 + [200]
+
+
+def test_request_split_into_single_bytes(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for b in b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n":
+        s.sendall(bytes([b]))
+    status, _, body = kc.read_response(s)
+    s.close()
+    assert status == 200 and b'"status":"ok"' in body
+
+
+def test_api_errors_keep_the_connection_open(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    requests = [
+        (b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n", 404),
+        (b"DELETE /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n", 405),
+        (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n{", 400),
+        (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415),
+        (b"GET /v1/u/nobody-here HTTP/1.1\r\nHost: t\r\n\r\n", 404),
+        (b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+    ]
+    for raw, expected in requests:
+        s.sendall(raw)
+        status, headers, _ = kc.read_response(s)
+        assert status == expected, raw
+        assert headers.get("connection", "").lower() != "close", raw
+    s.close()
+
+
+def test_chunked_body_with_extensions_and_trailer(port):
+    handle = ("chunkx" + uuid.uuid4().hex)[:20]
+    body, _ = kc.make_envelope(handle)
+    half = len(body) // 2
+    raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+           b"%x;name=value\r\n%s\r\n%X\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n") % (half, body[:half], len(body) - half, body[half:])
+    (status, headers, _), = kc.parse_responses(kc.exchange_until_close(port, raw))
+    assert status == 201 and headers["location"] == "/v1/u/" + handle
+
+
+def test_expect_100_continue_with_too_large_body_is_413(port):
+    raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
+    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
+    assert responses[-1][0] == 413 and b"payload_too_large" in responses[-1][2]

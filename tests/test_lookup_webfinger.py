@@ -27,7 +27,24 @@ def test_lookup_is_case_insensitive(port, registered):
     for path in (handle, handle.upper(), handle[0].upper() + handle[1:]):
         r = kc.get(port, "/v1/u/" + path)
         assert r.status == 200 and r.json() == rec
+        assert r.headers["content-type"] == "application/json"
         assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_lookup_tudisco_mixed_case(port):
+    body, key = kc.make_envelope("tudisco")
+    r = kc.register(port, body)
+    assert r.status == 201, r
+    got = kc.get(port, "/v1/u/TuDisco")
+    assert got.status == 200 and got.json() == r.json()
+    assert got.json()["handle"] == "tudisco" and got.json()["fqhn"] == "tudisco@kez.test"
+    assert got.json()["primary"] == kc.key_text(key)
+
+
+def test_lookup_ignores_query_string(port, registered):
+    handle, _, rec = registered
+    r = kc.get(port, "/v1/u/%s?x=1" % handle)
+    assert r.status == 200 and r.json() == rec
 
 
 def test_lookup_percent_encoded_handle(port, registered):
@@ -39,7 +56,7 @@ def test_lookup_percent_encoded_handle(port, registered):
 @pytest.mark.parametrize("path", ["/v1/u/nobody-here", "/v1/u/ab", "/v1/u/bad%zz", "/v1/u/a.b.c", "/v1/u/x/y", "/v1/u/"])
 def test_lookup_not_found(port, path):
     r = kc.get(port, path)
-    assert r.status == 404 and r.json()["error"] == "not_found"
+    assert r.status == 404 and kc.error_of(r) == "not_found"
 
 
 def wf(port, query):
@@ -83,19 +100,33 @@ def test_webfinger_rel_filter(port, registered):
     assert none["links"] == []
 
 
+def test_webfinger_fully_percent_encoded(port, registered):
+    handle, _, _ = registered
+    resource = "".join("%%%02x" % b for b in ("acct:%s@kez.test" % handle).encode())
+    r = wf(port, "?resource=" + resource)
+    assert r.status == 200 and r.json()["subject"] == "acct:%s@kez.test" % handle
+
+
+def test_webfinger_rel_filter_keeps_link_order(port, registered):
+    handle, _, _ = registered
+    r = wf(port, "?rel=https%%3A%%2F%%2Fkez.lat%%2Frel%%2Fsigchain&resource=acct:%s@kez.test&rel=self" % handle)
+    assert r.status == 200
+    assert [l["rel"] for l in r.json()["links"]] == ["self", "https://kez.lat/rel/sigchain"]
+
+
 def test_webfinger_missing_resource(port):
     for q in ("", "?", "?rel=self", "?resources=acct:a@kez.test"):
         r = wf(port, q)
-        assert r.status == 400 and r.json()["error"] == "missing_resource", q
+        assert r.status == 400 and kc.error_of(r) == "missing_resource", q
 
 
 @pytest.mark.parametrize("resource", ["acct:nobody-here@kez.test", "acct:x@other.host", "mailto:x@kez.test",
                                       "acct:kez.test", "https://kez.test/u/x", "acct:a@b@kez.test"])
 def test_webfinger_not_found(port, registered, resource):
     r = wf(port, "?resource=" + resource)
-    assert r.status == 404 and r.json()["error"] == "not_found"
+    assert r.status == 404 and kc.error_of(r) == "not_found"
 
 
 def test_webfinger_bad_encoding(port):
     r = wf(port, "?resource=acct%3")
-    assert r.status == 400 and r.json()["error"] == "bad_request"
+    assert r.status == 400 and kc.error_of(r) == "bad_request"

@@ -1,12 +1,14 @@
 """The process model: titles, respawn, graceful stop."""
 import os
+import re
 import signal
 import socket
-import threading
 import time
 
+import pytest
+
 import kez_client as kc
-from conftest import SLOW, wait_for
+from conftest import SANITIZED, SLOW, child_processes, is_running, wait_for
 
 ROLES = ["kez-chat-server: verifier", "kez-chat-server: worker 1", "kez-chat-server: worker 2",
          "kez-chat-server: writer"]
@@ -14,14 +16,13 @@ ROLES = ["kez-chat-server: verifier", "kez-chat-server: worker 1", "kez-chat-ser
 
 def test_titles(start_server):
     s = start_server()
-    assert sorted(s.children()) == ROLES
+    assert s.child_titles() == ROLES
     with open("/proc/%d/cmdline" % s.proc.pid, "rb") as f:
         assert f.read().split(b"\0")[0] == b"kez-chat-server: master"
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can drop to --user")
 def test_children_run_as_user(start_server):
-    if os.geteuid() != 0:
-        return
     import pwd
     nobody = pwd.getpwnam("nobody").pw_uid
     s = start_server()
@@ -63,13 +64,16 @@ def test_sigterm_finishes_in_flight_request(start_server):
     head = b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
     sock.sendall(head + body[:10])
     time.sleep(0.2)
+    kids = [pid for _, pid in child_processes(s.proc.pid)]
     s.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     sock.sendall(body[10:])
-    data = sock.recv(4096)
-    assert data.startswith(b"HTTP/1.1 201 "), data
-    assert b"Connection: close" in data
+    status, headers, answer = kc.read_response(sock, 10 * SLOW)
+    sock.close()
+    assert status == 201, answer
+    assert headers["connection"] == "close"
     assert s.proc.wait(10 * SLOW) == 0
+    assert kids and not wait_for(lambda: [k for k in kids if is_running(k)], 1), kids
     # new connections are refused once the master is gone
     try:
         socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
@@ -84,23 +88,11 @@ def test_sigint_stops_cleanly(start_server):
     kids = list(s.children().values())
     s.proc.send_signal(signal.SIGINT)
     assert s.proc.wait(10 * SLOW) == 0
-    assert all(not os.path.exists("/proc/%d/cmdline" % k) or open("/proc/%d/cmdline" % k, "rb").read() == b""
-               for k in kids)
+    assert kids and not wait_for(lambda: [k for k in kids if is_running(k)], 1), kids
 
 
 def worker_pids(s):
-    from conftest import process_children
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open("/proc/%s/stat" % entry).read()
-                if int(stat[stat.rindex(")") + 2:].split()[1]) == s.proc.pid and \
-                        open("/proc/%s/cmdline" % entry, "rb").read().startswith(b"kez-chat-server: worker"):
-                    pids.add(int(entry))
-            except (OSError, ValueError):
-                pass
-    return pids
+    return {pid for title, pid in child_processes(s.proc.pid) if title.startswith("kez-chat-server: worker")}
 
 
 def test_sighup_replaces_workers_without_dropping_requests(start_server):
@@ -144,3 +136,73 @@ def test_verifier_restart_after_reload_keeps_all_links(start_server):
     assert wait_for(s.healthy, 2 * SLOW)
     for i in range(6):
         assert kc.register(s.port, kc.make_envelope("vrestart%d" % i)[0]).status == 201
+
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (error|warn|info|debug) +"
+                      r"(master|worker \d+|verifier|writer)\[(\d+)\]: \S.*$")
+
+
+def test_log_lines_name_level_process_and_pid(start_server):
+    s = start_server()
+    kc.register(s.port, kc.make_envelope("logline")[0])
+    old = s.child("worker 2")
+    os.kill(old, signal.SIGKILL)
+    assert wait_for(lambda: s.child("worker 2") not in (None, old), 2 * SLOW)
+    s.stop()
+    # (sanitizer reports are not log lines; the sanitizer tests judge them)
+    lines = [l for l in s.log().splitlines() if not l.startswith("==")]
+    assert lines
+    bad = [l for l in lines if not LOG_LINE.match(l)]
+    assert not bad, bad
+    master_lines = [l for l in lines if LOG_LINE.match(l).group(3) == "master"]
+    assert all("[%d]:" % s.proc.pid in l for l in master_lines)
+
+
+def test_log_level_warn_hides_info(tmp_path):
+    from conftest import Server, make_temp_dir
+    s = Server(make_temp_dir(), ["--log", "warn"])
+    s.args[s.args.index("info")] = "warn"  # the helper's own --log info comes first
+    s.start(expect_ready=False)
+    try:
+        # without info lines there is no "listening on" to read the port from
+        time.sleep(1.0 * SLOW)
+        assert s.proc.poll() is None, s.log()
+        assert " info " not in s.log(), s.log()
+        old = s.child("worker 1")
+        os.kill(old, signal.SIGKILL)
+        assert wait_for(lambda: " warn " in s.log(), 2 * SLOW)
+    finally:
+        s.stop()
+    assert " info " not in s.log(), s.log()
+
+
+@pytest.mark.skipif(not SANITIZED, reason="only the sanitize build has a leak checker")
+def test_leak_checker_runs_in_every_process(start_server):
+    """A process whose leak check cannot run hides its leaks from the
+    sanitize build: every process must end with a working check."""
+    s = start_server()
+    assert kc.register(s.port, kc.make_envelope("leakcheck")[0]).status == 201
+    s.stop()
+    broken = [l for l in s.log().splitlines() if "Sanitizer has encountered a fatal error" in l
+              or "Sanitizer does not work" in l or "Can't open /proc" in l]
+    assert not broken, s.log()
+
+
+@pytest.mark.parametrize("role", ["writer", "verifier"])
+def test_healthz_while_a_backend_restarts(start_server, role):
+    """Between the SIGKILL and the new process, healthz may say 503
+    unavailable (same fields otherwise); then it is 200 again."""
+    s = start_server()
+    old = s.child(role)
+    os.kill(old, signal.SIGKILL)
+    t0 = time.time()
+    answers = []
+    while time.time() - t0 < 2 * SLOW:
+        r = kc.get(s.port, "/v1/healthz")
+        answers.append((r.status, r.json()))
+        if r.status == 200 and s.child(role) not in (None, old):
+            break
+    ok = {"status": "ok", "server": "kez.test", "version": "0.1.0"}
+    down = {"status": "unavailable", "server": "kez.test", "version": "0.1.0"}
+    assert set(map(str, answers)) <= {str((200, ok)), str((503, down))}, answers
+    assert answers[-1] == (200, ok), answers[-5:]

@@ -1,5 +1,7 @@
 """POST /v1/register: every row of API.md's check table, in its order."""
+import datetime
 import json
+import re
 import threading
 import uuid
 
@@ -12,11 +14,7 @@ def unique(prefix="u"):
     return (prefix + uuid.uuid4().hex)[:20]
 
 
-def error_of(r):
-    assert r.headers["content-type"] == "application/json"
-    body = r.json()
-    assert set(body) == {"error", "message"} and body["message"]
-    return body["error"]
+error_of = kc.error_of
 
 
 def post_envelope(port, env, content_type="application/json"):
@@ -42,7 +40,10 @@ def test_success_returns_record_and_location(port):
     assert rec["fqhn"] == handle + "@kez.test"
     assert rec["primary"] == "ed25519:" + hexkey
     assert rec["sigchain_url"] == "http://sig.test:7878/v1/sigchains/ed25519/" + hexkey
-    assert rec["registered_at"].endswith("Z") and len(rec["registered_at"]) == 20
+    assert set(rec) == {"handle", "fqhn", "primary", "sigchain_url", "registered_at"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rec["registered_at"]), rec
+    at = datetime.datetime.strptime(rec["registered_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - at).total_seconds()) < 60
     got = kc.get(port, "/v1/u/" + handle)
     assert got.status == 200 and got.json() == rec
 
@@ -76,6 +77,9 @@ def test_row2_payload_too_large(port):
     b"", b"[]", b"\"text\"", b"{", b"{\"kez\":1,\"kez\":2}",
     b"{\"kez\":\"handle_registration\",\"payload\":{\"a\":{\"b\":1,\"b\":2}}}",
     b"{\"kez\":\"\xff\xfe\"}", b"{\"kez\":\"\\ud800\"}", b"{\"a\":1}{\"b\":2}",
+    b"{\"kez\":1,\"k\\u0065z\":2}", b"{\"p\":[{\"x\":1,\"x\":2}]}", b"{\"kez\":\"\xed\xa0\x80\"}",
+    b"{\"kez\":\"\xc0\xaf\"}", b"{\"kez\":\"\\udc00\\ud800\"}", b"[{\"kez\":\"handle_registration\"}]",
+    b"null", b"{\"a\":NaN}", b"{'a':1}",
 ])
 def test_row3_malformed_json(port, body):
     r = kc.register(port, body)
@@ -100,7 +104,9 @@ def _mutations_row4():
         lambda e: e["payload"].update(type="kez.chat.other"),
         lambda e: e["payload"].update(version=2),
         lambda e: e["payload"].update(version="1"),
+        lambda e: e["payload"].update(version=1.0),
         lambda e: e["payload"].update(version=1.5),
+        lambda e: e["payload"].update(version=None),
         lambda e: e["payload"].update(version=True),
         lambda e: e["payload"].update(handle=5),
         lambda e: e["payload"].pop("created_at"),
@@ -259,7 +265,10 @@ def test_exotic_but_valid_payloads(port):
     key2 = kc.new_key()
     env["payload"]["primary"] = kc.key_text(key2)
     env = kc.sign_envelope(env["payload"], key2)
-    text = json.dumps(env, ensure_ascii=True, indent=2).replace('"/', '"\\/')
+    text = json.dumps(env, ensure_ascii=True, indent=2)
+    assert "/" in text and "\\/" not in text
+    text = text.replace("/", "\\/")  # "/" occurs only inside strings here
+    assert json.loads(text) == env
     r = kc.register(port, text.encode())
     assert r.status == 201, r
 
@@ -336,3 +345,215 @@ def test_reserved_file(start_server, tmp_path):
         r = post_envelope(s.port, kc.sign_envelope(payload, key))
         assert r.status == 403 and error_of(r) == "handle_reserved", handle
     assert kc.register(s.port, kc.make_envelope("allowed")[0]).status == 201
+
+
+# --- each row alone -----------------------------------------------------------
+# A valid registration changed in exactly one way, so that only that row of
+# the table can fail (the payload is signed after the change).
+
+def _only_row(row):
+    """(body bytes, content type) failing only the given row."""
+    key = kc.new_key()
+    payload, _ = kc.make_payload(unique("only"), key=key)
+    ctype = "application/json"
+    sign_key = key
+    env_change = None
+    if row == 2:
+        payload["padding"] = "p" * 17000
+    elif row == 4:
+        payload["version"] = 2
+    elif row == 6:
+        payload["primary"] = "ed25519:" + payload["primary"][8:].upper()
+        env_change = lambda e: e["signature"].update(key=payload["primary"])
+    elif row == 7:
+        env_change = lambda e: e["signature"].update(key=kc.key_text(kc.new_key()))
+    elif row == 8:
+        payload["server"] = "other.test"
+    elif row == 9:
+        payload["handle"] = "x"
+    elif row == 10:
+        payload["handle"] = "postmaster"
+    elif row == 11:
+        payload["created_at"] = "2026-13-01T00:00:00Z"
+    elif row == 12:
+        payload["created_at"] = kc.utc_now_text(-3600)
+    elif row == 13:
+        sign_key = kc.new_key()
+    env = kc.sign_envelope(payload, sign_key, sig_key=kc.key_text(key))
+    if row == 5:
+        env["signature"]["alg"] = "ed25519-sha512"
+    if env_change:
+        env_change(env)
+    body = json.dumps(env).encode()
+    if row == 1:
+        ctype = "text/json"
+    elif row == 3:
+        body = body.replace(b'{"kez": ', b'{"kez": "handle_registration", "kez": ', 1)
+    return body, ctype
+
+
+ROWS = [
+    (1, 415, "unsupported_media_type"), (2, 413, "payload_too_large"), (3, 400, "malformed_json"),
+    (4, 400, "invalid_envelope"), (5, 400, "unsupported_algorithm"), (6, 400, "invalid_key"),
+    (7, 400, "key_mismatch"), (8, 400, "wrong_server"), (9, 400, "invalid_handle"),
+    (10, 403, "handle_reserved"), (11, 400, "invalid_timestamp"), (12, 400, "stale_timestamp"),
+    (13, 401, "invalid_signature"),
+]
+
+
+@pytest.mark.parametrize("row,status,code", ROWS)
+def test_each_row_alone(port, row, status, code):
+    body, ctype = _only_row(row)
+    r = kc.register(port, body, ctype)
+    assert (r.status, error_of(r)) == (status, code), r
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "location" not in r.headers
+
+
+def test_nothing_is_stored_after_a_refusal(port):
+    payload, key = kc.make_payload(unique("refused"))
+    env = kc.sign_envelope(payload, kc.new_key(), sig_key=kc.key_text(key))
+    assert kc.register(port, json.dumps(env).encode()).status == 401
+    assert kc.get(port, "/v1/u/" + payload["handle"]).status == 404
+    # the handle and the key are still free
+    assert kc.register(port, json.dumps(kc.sign_envelope(payload, key)).encode()).status == 201
+
+
+# --- numbers and strings as clients may write them ----------------------------
+
+def test_numbers_in_any_spelling_verify(port):
+    """The signature covers the canonical numbers, whatever the client wrote."""
+    payload, key = kc.make_payload(unique("num"))
+    written = ('[-0, -0.0, 0.0, 1E21, 1e+21, 1000000000000000000000, 0.10, 1E-7, 5e-324, '
+               '100000000000000000000000, 123456789012345678901234567890, 9007199254740993, 1.0, -1.5e3, '
+               '333333333.33333329, 4.50]')
+    value = json.loads(written)
+    assert kc.jcs(value) == ('[0,0,0,1e+21,1e+21,1e+21,0.1,1e-7,5e-324,1e+23,1.2345678901234568e+29,'
+                             '9007199254740992,1,-1500,333333333.3333333,4.5]')
+    payload["nums"] = value
+    env = kc.sign_envelope(payload, key)
+    text = json.dumps(env)
+    text = text.replace(json.dumps(value), written)
+    assert written in text
+    r = kc.register(port, text.encode())
+    assert r.status == 201, r
+
+
+def test_escaped_strings_verify(port):
+    payload, key = kc.make_payload(unique("esc"))
+    written = '"a\\/b \\u00e9 \\ud83d\\ude00 \\u001f \\" \\\\ \\t \\u2028 \\uFB33"'
+    payload["s"] = json.loads(written)
+    payload["\U0001F600"] = {"\u00e9": [], "e": {}}
+    env = kc.sign_envelope(payload, key)
+    text = json.dumps(env, ensure_ascii=False).replace(json.dumps(payload["s"], ensure_ascii=False), written)
+    assert written in text
+    r = kc.register(port, text.encode())
+    assert r.status == 201, r
+
+
+def test_large_integer_version_is_not_one(port):
+    env, _ = envelope("admin")
+    text = json.dumps(env).replace('"version": 1,', '"version": 100000000000000000000000000001,')
+    assert "100000000000000000000000000001" in text
+    r = kc.register(port, text.encode())
+    assert r.status == 400 and error_of(r) == "invalid_envelope"
+
+
+@pytest.mark.parametrize("spelling", ["1.0", "1e0", "10e-1"])
+def test_version_written_as_a_real_is_invalid(port, spelling):
+    env, _ = envelope("admin")
+    text = json.dumps(env).replace('"version": 1,', '"version": %s,' % spelling)
+    assert spelling in text
+    r = kc.register(port, text.encode())
+    assert r.status == 400 and error_of(r) == "invalid_envelope"
+
+
+# --- the timestamp window -----------------------------------------------------
+
+def _iso(offset_seconds, tz_minutes=0, fraction=""):
+    tz = datetime.timezone(datetime.timedelta(minutes=tz_minutes))
+    t = datetime.datetime.now(tz) + datetime.timedelta(seconds=offset_seconds)
+    suffix = "Z" if tz_minutes == 0 else t.strftime("%z")[:3] + ":" + t.strftime("%z")[3:]
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + fraction + suffix
+
+
+# (seconds from now, timezone offset in minutes, fraction): computed when the
+# test runs, not when it is collected
+@pytest.mark.parametrize("offset,tz,fraction", [
+    (0, 0, ".5"), (0, 330, ""), (0, -600, ".000000001"), (-280, 0, ""), (280, 0, ""), (0, 14 * 60, ""),
+    (-280, -90, ".999"),
+])
+def test_timestamps_inside_the_window(port, offset, tz, fraction):
+    ts = _iso(offset, tz, fraction)
+    body, _ = kc.make_envelope(unique("ts"), created_at=ts)
+    r = kc.register(port, body)
+    assert r.status == 201, (ts, r)
+
+
+@pytest.mark.parametrize("offset,tz", [(-330, 0), (330, 0), (-330, 330), (3600, -60), (-86400 * 365, 0)])
+def test_timestamps_outside_the_window(port, offset, tz):
+    ts = _iso(offset, tz)
+    body, _ = kc.make_envelope(unique("ts"), created_at=ts)
+    r = kc.register(port, body)
+    assert r.status == 400 and error_of(r) == "stale_timestamp", (ts, r)
+
+
+@pytest.mark.parametrize("ts", ["1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2000-02-29T12:00:00+01:00"])
+def test_fixed_timestamps_far_away_are_stale(port, ts):
+    body, _ = kc.make_envelope(unique("ts"), created_at=ts)
+    r = kc.register(port, body)
+    assert r.status == 400 and error_of(r) == "stale_timestamp", (ts, r)
+
+
+def test_registered_handle_is_not_reserved_by_prefix(start_server, tmp_path):
+    f = tmp_path / "reserved.txt"
+    f.write_text("# comment\nblocked\n Spaced \n")
+    tmp_path.chmod(0o755)
+    f.chmod(0o644)
+    s = start_server(["--reserved", str(f)])
+    for handle in ("blocked2", "xblocked", "spaced-out", "comment", "adminx"):
+        r = kc.register(s.port, kc.make_envelope(handle)[0])
+        assert r.status == 201, (handle, r)
+
+
+RESERVED = ("admin administrator root system sys support help info abuse postmaster hostmaster webmaster security "
+            "noreply no-reply kez kezchat api www mail nats server null undefined anonymous moderator mod staff "
+            "official everyone").split()
+
+
+@pytest.mark.parametrize("handle", RESERVED)
+def test_every_listed_handle_is_reserved(port, handle):
+    r = kc.register(port, kc.make_envelope(handle)[0])
+    assert r.status == 403 and error_of(r) == "handle_reserved", r
+
+
+@pytest.mark.parametrize("shape", ["3", "32", "digit", "inner_", "inner-", "end_", "end-"])
+def test_valid_handle_shapes(port, shape):
+    tag = uuid.uuid4().hex
+    handle = {"3": tag[:2] + "z", "32": ("h" + tag)[:32], "digit": "7" + tag[:10],
+              "inner_": "a_" + tag[:8], "inner-": "a-" + tag[:8], "end_": "e" + tag[:8] + "_",
+              "end-": "e" + tag[:8] + "-"}[shape]
+    r = kc.register(port, kc.make_envelope(handle)[0])
+    assert r.status == 201, (handle, r)
+    assert kc.get(port, "/v1/u/" + handle).json()["handle"] == handle
+
+
+def test_non_canonical_signature_scalar_is_invalid(port):
+    """S + L verifies in lax implementations; RFC 8032 requires S < L."""
+    order = 2 ** 252 + 27742317777372353535851937790883648493
+    payload, key = kc.make_payload(unique("lax"))
+    env = kc.sign_envelope(payload, key)
+    sig = bytes.fromhex(env["signature"]["sig"])
+    s = int.from_bytes(sig[32:], "little") + order
+    env["signature"]["sig"] = (sig[:32] + s.to_bytes(32, "little")).hex()
+    r = post_envelope(port, env)
+    assert r.status == 401 and error_of(r) == "invalid_signature"
+
+
+def test_extra_envelope_members_are_ignored(port):
+    payload, key = kc.make_payload(unique("extra"))
+    env = kc.sign_envelope(payload, key)
+    env["note"] = "not signed, not used"
+    env["signature"]["comment"] = "also not used"
+    r = post_envelope(port, env)
+    assert r.status == 201, r

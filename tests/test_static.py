@@ -1,5 +1,6 @@
 """The placeholder page, and --web-dir static serving."""
 import os
+import time
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_placeholder_page(port):
         text = r.body.decode()
         assert "kez-chat-server" in text and "kez.test" in text and "0.1.0" in text
     r = kc.get(port, "/other")
-    assert r.status == 404 and r.json()["error"] == "not_found"
+    assert r.status == 404 and kc.error_of(r) == "not_found"
 
 
 FILES = {
@@ -102,7 +103,7 @@ def test_spa_fallback(site):
 def test_missing_file_with_extension_is_404(site):
     for path in ("/missing.js", "/assets/nothing.css", "/x.png"):
         r = kc.get(site.port, path)
-        assert r.status == 404 and r.json()["error"] == "not_found"
+        assert r.status == 404 and kc.error_of(r) == "not_found"
 
 
 @pytest.mark.parametrize("path", [
@@ -124,7 +125,39 @@ def test_symlink_inside_is_served(site):
 def test_api_paths_never_fall_back(site):
     for path in ("/v1/nope", "/.well-known/nope", "/internal/nope", "/v1"):
         r = kc.get(site.port, path)
-        assert r.status == 404 and r.headers["content-type"] == "application/json", path
+        assert r.status == 404 and kc.error_of(r) == "not_found", path
+
+
+def test_304_for_index_and_head(site):
+    r = kc.get(site.port, "/")
+    etag = r.headers["etag"]
+    again = kc.get(site.port, "/index.html", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == b"" and again.headers["etag"] == etag
+    head = kc.request(site.port, "HEAD", "/app.js", headers={"If-None-Match": kc.get(site.port, "/app.js").headers["etag"]})
+    assert head.status == 304 and head.body == b""
+
+
+def test_etag_changes_with_content(site):
+    path = os.path.join(os.path.dirname(site.db), "web", "changing.txt")
+    with open(path, "w") as f:
+        f.write("one")
+    os.chmod(path, 0o644)
+    first = kc.get(site.port, "/changing.txt")
+    assert first.status == 200 and first.body == b"one"
+    time.sleep(1.1)  # a new modification second as well as a new size
+    with open(path, "w") as f:
+        f.write("two!")
+    second = kc.get(site.port, "/changing.txt")
+    assert second.status == 200 and second.body == b"two!"
+    assert second.headers["etag"] != first.headers["etag"]
+    assert kc.get(site.port, "/changing.txt", headers={"If-None-Match": first.headers["etag"]}).status == 200
+
+
+@pytest.mark.parametrize("method,path", [("POST", "/app.js"), ("PUT", "/"), ("DELETE", "/chat/room")])
+def test_wrong_method_on_static_is_405(site, method, path):
+    r = kc.request(site.port, method, path)
+    assert r.status == 405 and kc.error_of(r) == "method_not_allowed"
+    assert r.headers["allow"] == "GET, HEAD"
 
 
 def test_head_on_file(site):

@@ -17,6 +17,10 @@ bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size
 int  ed25519_sign(const uint8_t seed[ED25519_SEED_LEN], const uint8_t *msg, size_t len,
 		  uint8_t sig[ED25519_SIG_LEN]);
 int  ed25519_public_key(const uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN]);
+/* true for the encodings of the points of small order (orders 1, 2, 4, 8,
+ * canonical or not, either sign): nobody holds a private key for such a
+ * public key, yet signatures "verify" under it for a share of all messages. */
+bool ed25519_is_small_order(const uint8_t pub[ED25519_KEY_LEN]);
 /* A fresh seed from the system's CSPRNG and its public key. */
 int  ed25519_generate(uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN]);
 

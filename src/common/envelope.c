@@ -187,6 +187,10 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 		return say(d, API_INVALID_KEY, "payload.primary must be \"ed25519:\" followed by 64 lowercase hex digits");
 	if (key_text_parse(json_string_value(key), json_string_length(key), signing_key) < 0)
 		return say(d, API_INVALID_KEY, "signature.key must be \"ed25519:\" followed by 64 lowercase hex digits");
+	/* A small-order point is no one's key, though "signatures" verify under
+	 * it for a share of all payloads: binding a handle to it would be a forgery. */
+	if (ed25519_is_small_order(primary_key))
+		return say(d, API_INVALID_KEY, "payload.primary is a point of small order, not a usable public key");
 
 	/* 7: one text form per key, so equal bytes mean equal strings */
 	if (memcmp(primary_key, signing_key, sizeof primary_key) != 0)

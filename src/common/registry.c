@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -43,6 +44,11 @@ int registry_open(struct registry *r, const char *path, size_t map_size, bool wr
 		snprintf(err, errlen, "cannot open registry '%s': it is a directory (--db names a file)", path);
 		return -1;
 	}
+	/* LMDB makes "<path>-lock" beside the file; if the file turns out not to
+	 * be a registry, that new lock file must not stay behind. */
+	char lock_path[4200];
+	snprintf(lock_path, sizeof lock_path, "%s-lock", path);
+	bool lock_existed = stat(lock_path, &st) == 0;
 	int rc = mdb_env_create(&r->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(r->env, 2);
@@ -85,6 +91,8 @@ int registry_open(struct registry *r, const char *path, size_t map_size, bool wr
 fail:
 	mdb_env_close(r->env);
 	r->env = NULL;
+	if (!lock_existed)
+		(void)unlink(lock_path);
 	return -1;
 }
 

@@ -31,6 +31,11 @@ int sandbox_confine_verifier(void)
 		log_error("cannot turn core dumps off: %s", strerror(errno));
 		return -1;
 	}
+#ifdef KEZ_SANITIZE
+	/* The leak checker reads /proc when the process exits. */
+	log_info("the verifier keeps the file system view in this sanitizer build");
+	return 0;
+#endif
 	char dir[] = "/tmp/kez-verifier-XXXXXX";
 	if (!mkdtemp(dir) || chdir(dir) < 0 || rmdir(dir) < 0) {
 		log_error("cannot make the verifier's empty root: %s", strerror(errno));

@@ -323,7 +323,13 @@ static int reap(struct supervisor *sv)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_EXIT_STARTUP)
 			startup_failure = 1;
 		if (sv->stopping) {
-			log_info("%s (pid %ld) stopped", name, (long)pid);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				log_info("%s (pid %ld) stopped", name, (long)pid);
+			else if (WIFSIGNALED(status))
+				log_warn("%s (pid %ld) was killed by signal %d while stopping", name, (long)pid,
+					 WTERMSIG(status));
+			else
+				log_warn("%s (pid %ld) stopped with status %d", name, (long)pid, WEXITSTATUS(status));
 			continue;
 		}
 		if (WIFSIGNALED(status))

@@ -3,10 +3,14 @@
 #include <string.h>
 #include <strings.h>
 
+#define MIME_DEFAULT "application/octet-stream"
+
+/* Text types say their charset: browsers would otherwise guess, and a
+ * guessed charset for a script is a classic source of mojibake. */
 static const struct {
 	const char *ext;
 	const char *type;
-} table[] = {
+} mime_table[] = {
 	{ "html", "text/html; charset=utf-8" },
 	{ "htm", "text/html; charset=utf-8" },
 	{ "js", "text/javascript; charset=utf-8" },
@@ -36,10 +40,12 @@ static const struct {
 const char *mime_type_for(const char *filename)
 {
 	const char *slash = strrchr(filename, '/');
-	const char *dot = strrchr(slash ? slash : filename, '.');
-	if (dot)
-		for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-			if (strcasecmp(dot + 1, table[i].ext) == 0)
-				return table[i].type;
-	return "application/octet-stream";
+	const char *base = slash ? slash + 1 : filename;
+	const char *dot = strrchr(base, '.');
+	if (!dot || dot[1] == '\0')
+		return MIME_DEFAULT;
+	for (size_t i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)
+		if (strcasecmp(dot + 1, mime_table[i].ext) == 0)
+			return mime_table[i].type;
+	return MIME_DEFAULT;
 }

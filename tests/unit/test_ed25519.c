@@ -200,3 +200,36 @@ UNIT_TEST(ed25519_reused_context_is_clean)
 		}
 	}
 }
+
+/* The small-order encodings: forged signatures (R = identity, S = 0) verify
+ * under them for some messages, so they must be recognised and refused. */
+UNIT_TEST(ed25519_small_order_keys)
+{
+	static const char *const small[] = {
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	};
+	for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+		uint8_t key[32];
+		unit_hex(small[i], key, 32);
+		CHECK(ed25519_is_small_order(key));
+	}
+	uint8_t zero[32] = { 0 }, forged[64] = { 1 }, msg[2] = { 0, 7 };
+	int forgeries = 0;
+	for (int m = 0; m < 64; m++) {
+		msg[0] = (uint8_t)m;
+		forgeries += ed25519_verify(zero, msg, 2, forged);
+	}
+	CHECK(forgeries > 0); /* why the check exists */
+	for (int k = 0; k < 200; k++) {
+		uint8_t seed[32], pub[32];
+		CHECK(ed25519_generate(seed, pub) == 0);
+		CHECK(!ed25519_is_small_order(pub));
+	}
+}
