@@ -557,3 +557,17 @@ def test_extra_envelope_members_are_ignored(port):
     env["signature"]["comment"] = "also not used"
     r = post_envelope(port, env)
     assert r.status == 201, r
+
+
+def test_small_order_key_is_invalid_key(port):
+    """An all-zero key is a point of small order: R = identity, S = 0
+    "verifies" under it for about one payload in four. Such a key belongs to
+    no one and must not get a handle."""
+    forged = "01" + "00" * 63
+    for i in range(16):
+        payload = {"type": "kez.chat.handle_registration", "version": 1, "handle": "forged%d" % i,
+                   "primary": "ed25519:" + "00" * 32, "server": "kez.test", "created_at": kc.utc_now_text()}
+        env = {"kez": "handle_registration", "payload": payload,
+               "signature": {"alg": "ed25519-sha512-jcs", "key": "ed25519:" + "00" * 32, "sig": forged}}
+        r = kc.register(port, json.dumps(env).encode())
+        assert r.status == 400 and kc.error_of(r) == "invalid_key", r
