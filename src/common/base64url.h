@@ -1,5 +1,9 @@
-/* base64url as JWTs use it; the decoder also takes standard base64, padded
- * or not (NATS clients sign nonces in either form). */
+/* base64 for NATS: JWT parts are unpadded base64url (RFC 4648 §5); nonce
+ * signatures come from clients as unpadded base64url (libnats, nats.go) or
+ * padded standard base64 (nats.js), so one decoder takes either alphabet,
+ * padded or not. Both decoders refuse what no encoder writes: characters
+ * outside the alphabet, a mix of the two alphabets, misplaced '=' and
+ * non-zero trailing bits. */
 #ifndef KEZ_BASE64URL_H
 #define KEZ_BASE64URL_H
 
@@ -8,9 +12,14 @@
 
 #include "common/buf.h"
 
-/* Appends unpadded base64url. 0, or -1 past out's limit. */
+/* Characters of the unpadded encoding of n bytes. */
+#define BASE64URL_ENCODED_LEN(n) (((n) * 4 + 2) / 3)
+
+/* Appends the unpadded base64url of n bytes to out. 0, or -1 past out's limit. */
 int base64url_encode(const uint8_t *in, size_t n, struct buf *out);
-/* Decodes into out (at most cap bytes). The byte count, or -1. */
+/* Unpadded base64url only (what JWTs carry). The byte count, or -1. */
+int base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+/* base64url or standard base64, each padded or not. The byte count, or -1. */
 int base64_decode_any(const char *in, size_t len, uint8_t *out, size_t cap);
 
 #endif
