@@ -1,7 +1,9 @@
 # kez-chat-server — build, run and test.
 #
-#   make run            install missing Debian packages (as root), build, start
-#   make test           the same set-up, then every test (unit + integration)
+#   make / make build   build only (release by default)
+#   make deps           install missing Debian packages (as root)
+#   make run            deps, build, start
+#   make test           deps, build, then every test (unit + integration)
 #   make test-sanitize  the whole suite again on an ASan+UBSan build
 #
 # Variables: BUILD=release|sanitize, RUN_ARGS="--bind 127.0.0.1:6969 ..."
@@ -46,7 +48,7 @@ LDFLAGS_sanitize := -fsanitize=address,undefined
 CFLAGS      := -std=c17 $(WARN) $(CFLAGS_$(BUILD))
 LDLIBS      := -lcrypto -lsodium -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 
-COMMON_SRC  := $(wildcard src/common/*.c)
+COMMON_SRC  := $(wildcard src/common/*/*.c)
 DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c src/natsauth/*.c)
 KEZCTL_SRC  := $(wildcard src/kezctl/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c tests/unit/worker/*.c)
@@ -65,7 +67,7 @@ NATS_PROBE  := $(OUT)/nats-probe
 .PHONY: all deps build run test test-sanitize unit clean install bench fuzz fuzz-build
 .DEFAULT_GOAL := all
 
-all: deps build
+all: build
 build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE)
 
 # Installs what is missing when run as root; otherwise says what to install.
@@ -84,19 +86,25 @@ deps:
 	  fi; \
 	fi
 
-$(SERVER): $(COMMON_OBJ) $(DAEMON_OBJ) $(LLHTTP_OBJ)
+# The common rooms, one static library: each binary takes only what it uses.
+COMMON_LIB  := $(OUT)/libkezcommon.a
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SERVER): $(DAEMON_OBJ) $(LLHTTP_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
 # Worker modules with unit tests of their own.
 UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent)
-$(UNIT_TESTS): $(UNIT_OBJ) $(COMMON_OBJ) $(UNIT_WORKER_OBJ)
+$(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_WORKER_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 # A libnats client the NATS tests drive (not installed).
-$(NATS_PROBE): $(OUT)/tests/tools/nats_probe.o $(COMMON_OBJ)
+$(NATS_PROBE): $(OUT)/tests/tools/nats_probe.o $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
-$(KEZCTL): $(KEZCTL_OBJ) $(COMMON_OBJ)
+$(KEZCTL): $(KEZCTL_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lcurl
 
 $(OUT)/%.o: %.c
@@ -111,7 +119,8 @@ $(OUT)/llhttp/%.o: $(LLHTTP_DIR)/%.c
 -include $(COMMON_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(KEZCTL_OBJ:.o=.d)
 
 RUN_ARGS ?=
-run: all
+run: deps
+	$(MAKE) build
 	@if [ "$$(id -u)" = 0 ] && ! printf '%s' "$(RUN_ARGS)" | grep -q -- '--user' && [ -z "$$KEZ_CHAT_USER" ]; then \
 	  echo "running as root: dropping to user 'nobody' (set RUN_ARGS=\"--user NAME\" to choose)"; \
 	  exec $(SERVER) --user nobody $(RUN_ARGS); \
@@ -122,7 +131,8 @@ run: all
 PYTEST ?= /usr/bin/python3 -m pytest
 # The sandbox tests start a build with test-only probes compiled in
 # (build/hooks); production binaries have none.
-test: all
+test: deps
+	$(MAKE) build
 	$(MAKE) BUILD=hooks build/hooks/kez-chat-server
 	tools/fetch-nats-server.sh >/dev/null
 	KEZ_BUILD=$(OUT) $(PYTEST) -q -p no:cacheprovider tests
@@ -130,7 +140,7 @@ test: all
 test-sanitize:
 	$(MAKE) BUILD=sanitize test
 
-unit: all
+unit: build
 	$(UNIT_TESTS)
 
 # Benchmarks against nginx in the same run; writes bench/RESULTS.md.
@@ -170,7 +180,7 @@ fuzz: fuzz-build
 	    echo "fuzz_$$t found a problem: $$(ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* 2>/dev/null)"; exit 1; fi; \
 	done; echo "fuzz: no crashes"
 
-install: all
+install: build
 	install -D -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/kez-chat-server
 	install -D -m 0755 $(KEZCTL) $(DESTDIR)$(PREFIX)/bin/kezctl
 

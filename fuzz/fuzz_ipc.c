@@ -5,9 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/config.h"
-#include "common/envelope.h"
-#include "common/ipc.h"
+#include "common/config/config.h"
+#include "common/kez/envelope.h"
+#include "common/proc/ipc.h"
 #include "signer/nats_callout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned char body[IPC_MAX_BODY];
 	static struct reserved_list reserved;
 	static struct config cfg;
+	static struct nats_keys keys; /* none: the callout refuses */
 	if (fds[0] < 0) {
 		if (ipc_socketpair(fds) < 0)
 			return 0;
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ipc_nats_reply reply;
 		struct buf response;
 		buf_init(&response, IPC_MAX_BODY);
-		nats_callout_handle(&cfg, &rq, (const char *)body + sizeof rq, (size_t)n - sizeof rq, &reply, &response);
+		nats_callout_handle(&cfg, &keys, &rq, (const char *)body + sizeof rq, (size_t)n - sizeof rq, &reply, &response);
 		buf_free(&response);
 	}
 	return 0;

@@ -3,9 +3,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "common/config.h"
-#include "common/nats_jwt.h"
-#include "common/nkeys.h"
+#include "common/config/config.h"
+#include "common/nats/nats_jwt.h"
+#include "common/nats/nkeys.h"
 #include "signer/nats_callout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,14 +13,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct config cfg;
-	if (!cfg.nats_has_issuer) {
-		memset(cfg.nats_issuer_seed, 7, 32);
-		memset(cfg.nats_xkey_seed, 9, 32);
-		snprintf(cfg.nats_issuer_public, sizeof cfg.nats_issuer_public, "%s",
+	static struct nats_keys keys;
+	if (!keys.has_issuer) {
+		memset(keys.issuer_seed, 7, 32);
+		memset(keys.xkey_seed, 9, 32);
+		snprintf(keys.issuer_public, sizeof keys.issuer_public, "%s",
 			 "ABJHLOVMPA4CI6R5KLNGOB4GSLNIY7IOUPAJC4YFNDLQVIOBYQGUWVLA");
 		cfg.nats_account = "KEZ";
 		cfg.nats_user_ttl = 3600;
-		cfg.nats_has_issuer = cfg.nats_has_xkey = true;
+		keys.has_issuer = keys.has_xkey = true;
 	}
 	uint8_t issuer[32];
 	char err[160];
@@ -36,13 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(rq.handle, "alice", 5);
 		struct buf response;
 		buf_init(&response, IPC_MAX_BODY);
-		nats_callout_handle(&cfg, &rq, (const char *)data, size, &reply, &response);
+		nats_callout_handle(&cfg, &keys, &rq, (const char *)data, size, &reply, &response);
 		buf_free(&response);
 	}
 	snprintf(rq.server_xkey, sizeof rq.server_xkey, "%s", "XBHE2RRWU3ZMXKI4NBE6C6HNPB4FKUO2AKOVTSG2E3YCENNTDPOGJXRH");
 	struct buf response;
 	buf_init(&response, IPC_MAX_BODY);
-	nats_callout_handle(&cfg, &rq, (const char *)data, size, &reply, &response);
+	nats_callout_handle(&cfg, &keys, &rq, (const char *)data, size, &reply, &response);
 	buf_free(&response);
 	return 0;
 }

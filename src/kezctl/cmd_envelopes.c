@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ed25519.h"
-#include "common/handle.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/handle.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/envelope_build.h"

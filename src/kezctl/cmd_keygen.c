@@ -2,8 +2,8 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 
-#include "common/ed25519.h"
-#include "common/key_text.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/key_text.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/keyfile.h"

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/ed25519.h"
-#include "common/nkeys.h"
+#include "common/kez/ed25519.h"
+#include "common/nats/nkeys.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/keyfile.h"

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/ed25519.h"
-#include "common/handle.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/handle.h"
 #include "kezctl/api_call.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"

@@ -2,10 +2,10 @@
 
 #include <jansson.h>
 
-#include "common/ed25519.h"
-#include "common/jcs.h"
-#include "common/key_text.h"
-#include "common/rfc3339.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/jcs.h"
+#include "common/kez/key_text.h"
+#include "common/kez/rfc3339.h"
 
 int envelope_build(struct buf *out, struct buf *scratch, const char *handle, const char *server,
 		   const uint8_t seed[32], const uint8_t pub[32], int64_t created_at)

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "common/buf.h"
+#include "common/base/buf.h"
 
 /* Limits for the scratch and output buffers: an envelope is ~500 bytes. */
 #define ENVELOPE_MAX_BYTES (16 * 1024)

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "common/buf.h"
+#include "common/base/buf.h"
 
 #define HTTP_MAX_RESPONSE (1024 * 1024) /* a record or a JRD is a few hundred bytes */
 #define HTTP_TIMEOUT_S    10L

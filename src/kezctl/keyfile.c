@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/key_text.h"
+#include "common/kez/key_text.h"
 
 #define PREFIX_LEN (sizeof KEYFILE_PREFIX - 1)
 #define LINE_LEN   (PREFIX_LEN + 64) /* without the newline */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/config.h"
+#include "common/config/config.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/http_client.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/log.h"
+#include "common/base/log.h"
 
 /* Deep enough for a burst of wrk connections; the kernel caps it at somaxconn. */
 #define LISTEN_BACKLOG 4096

@@ -2,7 +2,7 @@
 #ifndef KEZ_LISTENER_H
 #define KEZ_LISTENER_H
 
-#include "common/config.h"
+#include "common/config/config.h"
 
 /* Binds and listens on cfg->bind_addr. Returns the fd, or -1 after printing
  * one clear line (e.g. "cannot listen on 0.0.0.0:6969: address already in use"). */

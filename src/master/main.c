@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/config.h"
-#include "common/log.h"
-#include "common/proctitle.h"
-#include "common/shared_state.h"
+#include "common/config/config.h"
+#include "common/base/log.h"
+#include "common/kez/handle.h"
+#include "common/nats/nats_keys.h"
+#include "common/proc/proctitle.h"
+#include "common/proc/shared_state.h"
 #include "master/listener.h"
 #include "master/supervisor.h"
 
@@ -77,6 +79,27 @@ static void check_db_path(const struct config *cfg)
 	}
 }
 
+/* What the children need beyond the flags: the reserved handles and the
+ * NATS seeds, read here so that a bad file is one line before anything
+ * starts (exit 2, like a bad flag). */
+static void load_inputs(const struct config *cfg, struct reserved_list *reserved, struct nats_keys *keys)
+{
+	char err[512];
+	if (reserved_list_init(reserved) < 0) {
+		fprintf(stderr, KEZ_NAME ": out of memory\n");
+		exit(1);
+	}
+	if (cfg->reserved_file && reserved_list_load(reserved, cfg->reserved_file, err, sizeof err) < 0) {
+		fprintf(stderr, KEZ_NAME ": --reserved: %s: %s\n", cfg->reserved_file, err);
+		exit(2);
+	}
+	const char *flag;
+	if (nats_keys_load(keys, cfg, &flag, err, sizeof err) < 0) {
+		fprintf(stderr, KEZ_NAME ": --%s: %s\n", flag, err);
+		exit(2);
+	}
+}
+
 /* Every worker may hold --max-connections sockets: raise the soft limit to
  * what that needs, as far as the hard limit allows. */
 static void raise_fd_limit(const struct config *cfg)
@@ -98,6 +121,9 @@ int main(int argc, char **argv)
 	proctitle_init(argc, argv);
 	static struct config cfg;
 	config_load(&cfg, argc, argv);
+	static struct reserved_list reserved;
+	static struct nats_keys keys;
+	load_inputs(&cfg, &reserved, &keys);
 	log_setup(cfg.log_level);
 	check_user(&cfg);
 	check_db_path(&cfg);
@@ -115,5 +141,8 @@ int main(int argc, char **argv)
 	}
 	log_info(KEZ_NAME " " KEZ_VERSION " starting: server %s, registry %s, %u workers", cfg.server,
 		 cfg.db_path, cfg.workers);
-	return supervisor_run(&cfg, listen_fd, state);
+	int rc = supervisor_run(&cfg, &keys, &reserved, listen_fd, state);
+	nats_keys_keep(&keys, false, false);
+	reserved_list_free(&reserved);
+	return rc;
 }

@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/child.h"
-#include "common/ipc.h"
-#include "common/clock.h"
-#include "common/log.h"
-#include "common/proctitle.h"
+#include "common/proc/child.h"
+#include "common/proc/ipc.h"
+#include "common/base/clock.h"
+#include "common/base/log.h"
+#include "common/proc/proctitle.h"
 #include <openssl/crypto.h>
 #include <stdbool.h>
 
@@ -44,6 +44,8 @@ struct slot {
 
 struct supervisor {
 	const struct config *cfg;
+	struct nats_keys    *keys;
+	const struct reserved_list *reserved;
 	struct shared_state *state;
 	int                  listen_fd;
 	int                  signal_fd;
@@ -129,19 +131,15 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 	(void)child_stop_flag();
 	close_foreign_fds(sv, s);
 	/* Secrets stay only in the process whose job needs them. */
-	struct config *cfg = (struct config *)sv->cfg;
-	if (s->role != ROLE_VERIFIER) {
-		OPENSSL_cleanse(cfg->nats_issuer_seed, sizeof cfg->nats_issuer_seed);
-		OPENSSL_cleanse(cfg->nats_xkey_seed, sizeof cfg->nats_xkey_seed);
-	}
-	if (s->role != ROLE_NATS)
-		OPENSSL_cleanse(cfg->nats_seed, sizeof cfg->nats_seed);
+	nats_keys_keep(sv->keys, s->role == ROLE_NATS, s->role == ROLE_VERIFIER);
 
 	int *ends = calloc(sv->n_links + 1, sizeof *ends);
 	if (!ends)
 		exit(CHILD_EXIT_STARTUP);
 	struct child_context ctx = {
 		.cfg = sv->cfg,
+		.nats_keys = sv->keys,
+		.reserved = sv->reserved,
 		.state = sv->state,
 		.index = s->index,
 		.listen_fd = -1,
@@ -514,9 +512,10 @@ static void teardown(struct supervisor *sv)
 
 static int run(struct supervisor *sv);
 
-int supervisor_run(const struct config *cfg, int listen_fd, struct shared_state *state)
+int supervisor_run(const struct config *cfg, struct nats_keys *keys, const struct reserved_list *reserved,
+		   int listen_fd, struct shared_state *state)
 {
-	struct supervisor sv = { .cfg = cfg, .state = state, .listen_fd = listen_fd, .signal_fd = -1 };
+	struct supervisor sv = { .cfg = cfg, .keys = keys, .reserved = reserved, .state = state, .listen_fd = listen_fd, .signal_fd = -1 };
 	int rc = run(&sv);
 	teardown(&sv);
 	return rc;

@@ -11,13 +11,13 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "common/child.h"
-#include "common/ed25519.h"
-#include "common/ipc.h"
-#include "common/log.h"
-#include "common/nkeys.h"
-#include "common/api_error.h"
-#include "common/registry.h"
+#include "common/proc/child.h"
+#include "common/kez/ed25519.h"
+#include "common/proc/ipc.h"
+#include "common/base/log.h"
+#include "common/nats/nkeys.h"
+#include "common/kez/api_error.h"
+#include "common/kez/registry.h"
 
 #define AUTH_SUBJECT      "$SYS.REQ.USER.AUTH"
 #define VERIFIER_WAIT_MS  1500 /* nats-server waits 2 s by default for an answer */
@@ -174,7 +174,7 @@ static int connect_nats(const struct config *cfg, natsSubscription **sub)
 		s = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(opts, on_reconnected, NULL);
-	if (s == NATS_OK && cfg->nats_has_seed) {
+	if (s == NATS_OK && co.ctx->nats_keys->has_service) {
 		uint8_t pub[32];
 		char public_text[NKEY_PUBLIC_LEN + 1];
 		if (ed25519_public_key(co.seed, pub) < 0)
@@ -208,7 +208,7 @@ int nats_client_run(const struct child_context *ctx)
 	const struct config *cfg = ctx->cfg;
 	char err[512];
 	co.ctx = ctx;
-	memcpy(co.seed, cfg->nats_seed, sizeof co.seed);
+	memcpy(co.seed, ctx->nats_keys->service_seed, sizeof co.seed);
 	if (registry_open(&co.registry, cfg->db_path, cfg->map_size, false, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return CHILD_EXIT_STARTUP;

@@ -5,14 +5,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/api_error.h"
-#include "common/base64url.h"
-#include "common/ed25519.h"
-#include "common/key_text.h"
-#include "common/log.h"
-#include "common/nats_jwt.h"
-#include "common/nkeys.h"
-#include "common/xkey.h"
+#include "common/kez/api_error.h"
+#include "common/enc/base64url.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/key_text.h"
+#include "common/base/log.h"
+#include "common/nats/nats_jwt.h"
+#include "common/nats/nkeys.h"
+#include "common/nats/xkey.h"
 
 /* What a verified authorization request says. */
 struct auth_request {
@@ -87,13 +87,13 @@ static int parse_request(const char *data, size_t len, int64_t now, struct auth_
 	return rc;
 }
 
-static json_t *user_claims(const struct config *cfg, const struct auth_request *r, const char *handle, int64_t now)
+static json_t *user_claims(const struct config *cfg, const struct nats_keys *keys, const struct auth_request *r, const char *handle, int64_t now)
 {
 	char hex[65], inbox[128];
 	hex_encode(r->client_key, 32, hex);
 	snprintf(inbox, sizeof inbox, "kez.inbox.%s.>", hex);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:{s:[s,s]}, s:{s:[s,s]}, s:i, s:i, s:i, s:s, s:i}}",
-			 "iss", cfg->nats_issuer_public, "sub", r->user_nkey, "aud", cfg->nats_account, "name", handle,
+			 "iss", keys->issuer_public, "sub", r->user_nkey, "aud", cfg->nats_account, "name", handle,
 			 "iat", (json_int_t)now, "exp", (json_int_t)(now + cfg->nats_user_ttl), "nats",
 			 "pub", "allow", "kez.inbox.*.>", "_INBOX.>",
 			 "sub", "allow", inbox, "_INBOX.>",
@@ -101,37 +101,37 @@ static json_t *user_claims(const struct config *cfg, const struct auth_request *
 }
 
 /* The signed authorization response: a grant (user JWT) or a refusal. */
-static int sign_response(const struct config *cfg, const struct auth_request *r, const char *handle, int64_t now,
+static int sign_response(const struct config *cfg, const struct nats_keys *keys, const struct auth_request *r, const char *handle, int64_t now,
 			 struct buf *out)
 {
 	json_t *inner = json_pack("{s:s, s:i}", "type", "authorization_response", "version", 2);
 	int rc = -1;
 	if (handle) {
-		json_t *user = user_claims(cfg, r, handle, now);
+		json_t *user = user_claims(cfg, keys, r, handle, now);
 		struct buf user_jwt;
 		buf_init(&user_jwt, NATS_JWT_MAX);
-		if (user && nats_jwt_encode(user, cfg->nats_issuer_seed, &user_jwt) == 0 && buf_putc(&user_jwt, '\0') == 0)
+		if (user && nats_jwt_encode(user, keys->issuer_seed, &user_jwt) == 0 && buf_putc(&user_jwt, '\0') == 0)
 			rc = json_object_set_new(inner, "jwt", json_string(user_jwt.data));
 		buf_free(&user_jwt);
 		json_decref(user);
 	} else {
 		rc = json_object_set_new(inner, "error", json_string(r->why[0] ? r->why : "refused"));
 	}
-	json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:o}", "iss", cfg->nats_issuer_public, "sub", r->user_nkey,
+	json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:o}", "iss", keys->issuer_public, "sub", r->user_nkey,
 				   "aud", r->server_id, "iat", (json_int_t)now, "nats", inner);
 	if (rc == 0 && claims)
-		rc = nats_jwt_encode(claims, cfg->nats_issuer_seed, out);
+		rc = nats_jwt_encode(claims, keys->issuer_seed, out);
 	else
 		rc = -1;
 	json_decref(claims);
 	return rc;
 }
 
-void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request *rq, const char *data, size_t len,
+void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, const struct ipc_nats_request *rq, const char *data, size_t len,
 			 struct ipc_nats_reply *reply, struct buf *response)
 {
 	memset(reply, 0, sizeof *reply);
-	if (!cfg->nats_has_issuer) {
+	if (!keys->has_issuer) {
 		reply->error = API_NOT_IMPLEMENTED;
 		return;
 	}
@@ -142,10 +142,10 @@ void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request
 	bool sealed = rq->server_xkey[0] != '\0';
 	if (sealed) {
 		int n = -1;
-		if (!cfg->nats_has_xkey)
+		if (!keys->has_xkey)
 			snprintf(reply->detail, sizeof reply->detail, "the request is sealed but --nats-xkey-seed is not set");
 		else if (nkey_decode_public(rq->server_xkey, strlen(rq->server_xkey), NKEY_PREFIX_CURVE, server_xkey) < 0 ||
-			 (n = xkey_open(cfg->nats_xkey_seed, server_xkey, (const uint8_t *)data, len, opened, sizeof opened)) < 0)
+			 (n = xkey_open(keys->xkey_seed, server_xkey, (const uint8_t *)data, len, opened, sizeof opened)) < 0)
 			snprintf(reply->detail, sizeof reply->detail, "the sealed request does not open with our xkey");
 		if (n < 0) {
 			reply->error = API_BAD_REQUEST;
@@ -180,9 +180,9 @@ void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request
 	snprintf(reply->detail, sizeof reply->detail, "%s", grant ? "" : r.why);
 	struct buf signed_jwt;
 	buf_init(&signed_jwt, NATS_JWT_MAX * 2);
-	int rc = sign_response(cfg, &r, grant, now, &signed_jwt);
+	int rc = sign_response(cfg, keys, &r, grant, now, &signed_jwt);
 	if (rc == 0)
-		rc = sealed ? xkey_seal(cfg->nats_xkey_seed, server_xkey, (const uint8_t *)signed_jwt.data, signed_jwt.len,
+		rc = sealed ? xkey_seal(keys->xkey_seed, server_xkey, (const uint8_t *)signed_jwt.data, signed_jwt.len,
 					response)
 			    : buf_append(response, signed_jwt.data, signed_jwt.len);
 	buf_free(&signed_jwt);

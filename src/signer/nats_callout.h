@@ -6,13 +6,14 @@
 
 #include <stddef.h>
 
-#include "common/buf.h"
-#include "common/config.h"
-#include "common/ipc.h"
+#include "common/base/buf.h"
+#include "common/config/config.h"
+#include "common/nats/nats_keys.h"
+#include "common/proc/ipc.h"
 
 /* Handles one IPC_NATS_REQUEST body. Fills `reply`, and appends the
  * response JWT (sealed when the request was) to `response` when there is one. */
-void nats_callout_handle(const struct config *cfg, const struct ipc_nats_request *rq, const char *data, size_t len,
+void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, const struct ipc_nats_request *rq, const char *data, size_t len,
 			 struct ipc_nats_reply *reply, struct buf *response);
 
 #endif

@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/child.h"
-#include "common/envelope.h"
-#include "common/ipc.h"
-#include "common/log.h"
-#include "common/peer_set.h"
-#include "common/sandbox.h"
-#include "common/xkey.h"
+#include "common/proc/child.h"
+#include "common/kez/envelope.h"
+#include "common/proc/ipc.h"
+#include "common/base/log.h"
+#include "common/proc/peer_set.h"
+#include "common/proc/sandbox.h"
+#include "common/nats/xkey.h"
 #include "signer/nats_callout.h"
 
 /* Messages taken from one worker before looking at the next: fairness. */
@@ -37,7 +37,7 @@ static void answer_verify(struct verifier *v, struct ipc_channel *ch, const stru
 	memset(&reply, 0, sizeof reply);
 	struct envelope_policy policy = {
 		.server = v->ctx->cfg->server,
-		.reserved = &v->ctx->cfg->reserved,
+		.reserved = v->ctx->reserved,
 		.now = (int64_t)time(NULL),
 	};
 	struct envelope_result result;
@@ -68,7 +68,7 @@ static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct
 	struct ipc_nats_reply reply;
 	struct buf response;
 	buf_init(&response, IPC_MAX_BODY - sizeof reply);
-	nats_callout_handle(v->ctx->cfg, &rq, (const char *)v->body + sizeof rq, len - sizeof rq, &reply, &response);
+	nats_callout_handle(v->ctx->cfg, v->ctx->nats_keys, &rq, (const char *)v->body + sizeof rq, len - sizeof rq, &reply, &response);
 	memcpy(out, &reply, sizeof reply);
 	if (response.len)
 		memcpy(out + sizeof reply, response.data, response.len);

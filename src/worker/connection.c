@@ -11,7 +11,7 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "common/log.h"
+#include "common/base/log.h"
 #include "worker/worker.h"
 
 #define READ_CHUNK      16384

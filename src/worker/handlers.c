@@ -4,10 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/config.h"
-#include "common/key_text.h"
-#include "common/rfc3339.h"
-#include "common/log.h"
+#include "common/config/config.h"
+#include "common/kez/key_text.h"
+#include "common/kez/rfc3339.h"
+#include "common/base/log.h"
 #include "worker/percent.h"
 #include "worker/webfinger.h"
 #include "worker/worker.h"

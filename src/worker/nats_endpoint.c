@@ -3,8 +3,8 @@
  * the verifier signed (application/jwt). Two verifier hops, as for NATS. */
 #include <string.h>
 
-#include "common/config.h"
-#include "common/log.h"
+#include "common/config/config.h"
+#include "common/base/log.h"
 #include "worker/worker.h"
 
 static void send_to_verifier(struct worker *w, struct connection *c, const struct ipc_nats_request *rq)
@@ -34,7 +34,7 @@ void handle_nats_auth(struct worker *w, struct connection *c)
 		response_error(w, c, API_FORBIDDEN, "the auth callout answers only on this machine");
 		return;
 	}
-	if (!w->cfg->nats_has_issuer) {
+	if (!w->cfg->nats_issuer_seed_file) {
 		response_error(w, c, API_NOT_IMPLEMENTED, NULL);
 		return;
 	}

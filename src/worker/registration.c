@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/log.h"
+#include "common/base/log.h"
 #include "worker/worker.h"
 
 /* Ids carry the connection slot, so a reply finds its connection at once;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/config.h"
+#include "common/config/config.h"
 #include "worker/worker.h"
 
 static const char *reason_phrase(int status)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "common/api_error.h"
+#include "common/kez/api_error.h"
 
 struct static_site {
 	int  root_fd;    /* O_PATH|O_DIRECTORY of --web-dir */

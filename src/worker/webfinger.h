@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/buf.h"
-#include "common/handle.h"
+#include "common/base/buf.h"
+#include "common/kez/handle.h"
 
 #define WEBFINGER_MAX_RELS 16
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/log.h"
-#include "common/sandbox.h"
+#include "common/base/clock.h"
+#include "common/base/log.h"
+#include "common/proc/sandbox.h"
 #include "worker/worker.h"
 
 enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };

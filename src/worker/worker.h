@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "common/api_error.h"
-#include "common/buf.h"
-#include "common/child.h"
-#include "common/handle.h"
-#include "common/ipc.h"
-#include "common/registry.h"
+#include "common/kez/api_error.h"
+#include "common/base/buf.h"
+#include "common/proc/child.h"
+#include "common/kez/handle.h"
+#include "common/proc/ipc.h"
+#include "common/kez/registry.h"
 #include "worker/static_files.h"
 
 struct connection;

@@ -11,13 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/child.h"
-#include "common/clock.h"
-#include "common/ipc.h"
-#include "common/log.h"
-#include "common/peer_set.h"
-#include "common/registry.h"
-#include "common/sandbox.h"
+#include "common/proc/child.h"
+#include "common/base/clock.h"
+#include "common/proc/ipc.h"
+#include "common/base/log.h"
+#include "common/proc/peer_set.h"
+#include "common/kez/registry.h"
+#include "common/proc/sandbox.h"
 
 #define BATCH_MAX          512  /* inserts in one transaction */
 #define BURST_PER_PEER     64   /* taken from one worker before the next one's turn */

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/ed25519.h"
-#include "common/nkeys.h"
+#include "common/kez/ed25519.h"
+#include "common/nats/nkeys.h"
 
 static uint8_t seed[32];
 static bool    wrong_signature;

@@ -1,5 +1,5 @@
 /* RFC 4648 base32 without padding, strict decoding (common/base32.h). */
-#include "common/base32.h"
+#include "common/enc/base32.h"
 #include "unit.h"
 
 /* RFC 4648 §10, with the padding taken off. */

@@ -2,7 +2,7 @@
  * (common/base64url.h). */
 #include <openssl/evp.h>
 
-#include "common/base64url.h"
+#include "common/enc/base64url.h"
 #include "unit.h"
 
 static const struct {

@@ -1,5 +1,5 @@
 /* RFC 8032 §7.1 (Ed25519) test vectors, and signatures that must not verify. */
-#include "common/ed25519.h"
+#include "common/kez/ed25519.h"
 #include "unit.h"
 
 /* TEST 1024's message: 1023 bytes. */

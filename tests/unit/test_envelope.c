@@ -4,10 +4,10 @@
  * check's error. */
 #include <jansson.h>
 
-#include "common/ed25519.h"
-#include "common/envelope.h"
-#include "common/jcs.h"
-#include "common/key_text.h"
+#include "common/kez/ed25519.h"
+#include "common/kez/envelope.h"
+#include "common/kez/jcs.h"
+#include "common/kez/key_text.h"
 #include "unit.h"
 
 #define NOW 1779678000 /* 2026-05-25T03:00:00Z */

@@ -1,7 +1,7 @@
 /* Handle rules (check 9) and the reserved list (check 10). */
 #include <unistd.h>
 
-#include "common/handle.h"
+#include "common/kez/handle.h"
 #include "unit.h"
 
 #define VALID(s) handle_is_valid(s, strlen(s))

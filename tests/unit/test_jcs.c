@@ -1,7 +1,7 @@
 /* RFC 8785 (JCS): the RFC's own examples, then the corners around them. */
 #include <jansson.h>
 
-#include "common/jcs.h"
+#include "common/kez/jcs.h"
 #include "unit.h"
 
 static double from_bits(uint64_t bits)

@@ -1,5 +1,5 @@
 /* Keys ("ed25519:" + 64 lowercase hex) and lowercase hex (API.md §2). */
-#include "common/key_text.h"
+#include "common/kez/key_text.h"
 #include "unit.h"
 
 #define GOOD_KEY "ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"

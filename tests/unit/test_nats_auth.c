@@ -3,10 +3,10 @@
  * both encodings clients use, and the answers' claims. */
 #include <openssl/evp.h>
 
-#include "common/base64url.h"
-#include "common/ed25519.h"
-#include "common/nats_auth.h"
-#include "common/nats_jwt.h"
+#include "common/enc/base64url.h"
+#include "common/kez/ed25519.h"
+#include "common/nats/nats_auth.h"
+#include "common/nats/nats_jwt.h"
 #include "unit.h"
 
 #define NOW 1763000000

@@ -3,11 +3,11 @@
  * trips and tampering. */
 #include <openssl/evp.h>
 
-#include "common/base32.h"
-#include "common/base64url.h"
-#include "common/ed25519.h"
-#include "common/nats_jwt.h"
-#include "common/nkeys.h"
+#include "common/enc/base32.h"
+#include "common/enc/base64url.h"
+#include "common/kez/ed25519.h"
+#include "common/nats/nats_jwt.h"
+#include "common/nats/nkeys.h"
 #include "unit.h"
 
 /* A user JWT issued by account ABVRZ… (nats-server configs/one.creds). */

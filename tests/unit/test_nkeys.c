@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "common/ed25519.h"
-#include "common/nkeys.h"
+#include "common/kez/ed25519.h"
+#include "common/nats/nkeys.h"
 #include "unit.h"
 
 static const struct {

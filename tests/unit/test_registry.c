@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/registry.h"
+#include "common/kez/registry.h"
 #include "unit.h"
 
 #define MAP_1M   ((size_t)1 << 20)

@@ -1,5 +1,5 @@
 /* RFC 3339 date-times (check 11) and the UTC form the registry writes. */
-#include "common/rfc3339.h"
+#include "common/kez/rfc3339.h"
 #include "unit.h"
 
 #define REFUSED INT64_MIN

@@ -1,8 +1,8 @@
 /* xkeys and the "xkv1" sealed form (common/xkey.h). */
-#include "common/base64url.h"
-#include "common/nats_jwt.h"
-#include "common/nkeys.h"
-#include "common/xkey.h"
+#include "common/enc/base64url.h"
+#include "common/nats/nats_jwt.h"
+#include "common/nats/nkeys.h"
+#include "common/nats/xkey.h"
 #include "unit.h"
 
 /* The curve pair of nats-server's auth callout tests (auth_callout_test.go). */

@@ -1,0 +1,37 @@
+#include "common/kez/api_error.h"
+
+static const struct api_error_info catalogue[API_ERROR_COUNT] = {
+	[API_OK]                     = { 200, "ok", "ok" },
+	[API_NOT_FOUND]              = { 404, "not_found", "nothing is here" },
+	[API_METHOD_NOT_ALLOWED]     = { 405, "method_not_allowed", "this path does not take that method; see the Allow header" },
+	[API_BAD_REQUEST]            = { 400, "bad_request", "the request is not valid HTTP/1.1" },
+	[API_HEADERS_TOO_LARGE]      = { 431, "headers_too_large", "the request line and headers are larger than the server accepts" },
+	[API_PAYLOAD_TOO_LARGE]      = { 413, "payload_too_large", "the request body is larger than the server accepts" },
+	[API_UNSUPPORTED_MEDIA_TYPE] = { 415, "unsupported_media_type", "send the body as Content-Type: application/json" },
+	[API_MALFORMED_JSON]         = { 400, "malformed_json", "the body is not one valid JSON object" },
+	[API_INVALID_ENVELOPE]       = { 400, "invalid_envelope", "the body is not a handle_registration envelope" },
+	[API_UNSUPPORTED_ALGORITHM]  = { 400, "unsupported_algorithm", "signature.alg must be \"ed25519-sha512-jcs\"" },
+	[API_INVALID_KEY]            = { 400, "invalid_key", "a key must be \"ed25519:\" followed by 64 lowercase hex digits" },
+	[API_KEY_MISMATCH]           = { 400, "key_mismatch", "signature.key must equal payload.primary" },
+	[API_WRONG_SERVER]           = { 400, "wrong_server", "payload.server does not name this server" },
+	[API_INVALID_HANDLE]         = { 400, "invalid_handle", "a handle is 3 to 32 characters of a-z, 0-9, _ and -, starting with a letter or digit" },
+	[API_HANDLE_RESERVED]        = { 403, "handle_reserved", "this handle is reserved" },
+	[API_INVALID_TIMESTAMP]      = { 400, "invalid_timestamp", "payload.created_at must be an RFC 3339 timestamp" },
+	[API_STALE_TIMESTAMP]        = { 400, "stale_timestamp", "payload.created_at must be within 300 seconds of the server's clock" },
+	[API_INVALID_SIGNATURE]      = { 401, "invalid_signature", "the signature does not verify over the JCS form of the payload" },
+	[API_HANDLE_TAKEN]           = { 409, "handle_taken", "this handle is already registered" },
+	[API_KEY_TAKEN]              = { 409, "key_taken", "this key is already bound to another handle" },
+	[API_MISSING_RESOURCE]       = { 400, "missing_resource", "the resource query parameter is required" },
+	[API_FORBIDDEN]              = { 403, "forbidden", "this endpoint is not available to you" },
+	[API_NOT_IMPLEMENTED]        = { 501, "not_implemented", "the NATS auth callout is not configured on this server" },
+	[API_STORAGE_FULL]           = { 507, "storage_full", "the registry is full; the operator must raise its size" },
+	[API_UNAVAILABLE]            = { 503, "unavailable", "the server cannot serve this right now; try again shortly" },
+	[API_INTERNAL]               = { 500, "internal", "the server failed; try again" },
+};
+
+const struct api_error_info *api_error_info(enum api_error e)
+{
+	if ((int)e < 0 || e >= API_ERROR_COUNT)
+		e = API_INTERNAL;
+	return &catalogue[e];
+}

@@ -1,0 +1,422 @@
+#include "common/kez/registry.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/base/log.h"
+
+#define RECORD_FORMAT 1
+#define RECORD_SIZE   (1 + 32 + 8) /* format, key, registered_at (big-endian) */
+#define KEY_SIZE      32
+#define MAX_READERS   1024         /* a slot per worker, with room to spare */
+#define MAX_DBS       2
+
+/* LMDB numbers its two built-in tables 0 and 1; a named table is never 0, so
+ * 0 in r->handles means "not opened yet" (a reader that came before the
+ * writer made the tables). */
+#define TABLES_NOT_OPEN 0
+
+static const char HANDLES_TABLE[] = "handles";
+static const char KEYS_TABLE[] = "keys";
+
+/* A damaged registry would otherwise log at every lookup of the bad record. */
+static bool reported_bad_record;
+
+static void report_bad_record(const char *what, const char *handle, size_t len)
+{
+	if (reported_bad_record)
+		return;
+	reported_bad_record = true;
+	/* The handle is shown only when it is one: the bytes came from the file. */
+	bool showable = handle_is_valid(handle, len);
+	log_error("registry record%s%.*s%s is damaged (%s); further damage is not logged", showable ? " '" : "",
+		  showable ? (int)len : 0, showable ? handle : "", showable ? "'" : "", what);
+}
+
+static void encode_record(const uint8_t key[KEY_SIZE], int64_t at, uint8_t out[RECORD_SIZE])
+{
+	out[0] = RECORD_FORMAT;
+	memcpy(out + 1, key, KEY_SIZE);
+	uint64_t t = (uint64_t)at;
+	for (int i = 0; i < 8; i++)
+		out[1 + KEY_SIZE + i] = (uint8_t)(t >> (56 - 8 * i));
+}
+
+/* Fills primary and registered_at. 0, or -1 for a value of another size or
+ * format version. */
+static int decode_record(const MDB_val *v, struct registry_record *rec)
+{
+	const uint8_t *p = v->mv_data;
+	if (v->mv_size != RECORD_SIZE || p[0] != RECORD_FORMAT)
+		return -1;
+	memcpy(rec->primary, p + 1, KEY_SIZE);
+	uint64_t t = 0;
+	for (int i = 0; i < 8; i++)
+		t = t << 8 | p[1 + KEY_SIZE + i];
+	rec->registered_at = (int64_t)t;
+	return 0;
+}
+
+/* ---- opening ---- */
+
+static int open_tables(struct registry *r, MDB_txn *txn, unsigned flags)
+{
+	int rc = mdb_dbi_open(txn, HANDLES_TABLE, flags, &r->handles);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, KEYS_TABLE, flags, &r->keys);
+	if (rc != 0)
+		r->handles = r->keys = TABLES_NOT_OPEN;
+	return rc;
+}
+
+static int open_environment(struct registry *r, const char *path, size_t map_size)
+{
+	int rc = mdb_env_create(&r->env);
+	if (rc != 0) {
+		r->env = NULL;
+		return rc;
+	}
+	rc = mdb_env_set_maxdbs(r->env, MAX_DBS);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(r->env, map_size);
+	if (rc == 0)
+		rc = mdb_env_set_maxreaders(r->env, MAX_READERS);
+	/* No MDB_NOSYNC / MDB_NOMETASYNC: a write commit returns only once the
+	 * data is on disk, which is what lets the writer answer 201. MDB_NOTLS:
+	 * the read transaction is ours to keep, not tied to a thread. */
+	unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD | (r->writable ? 0 : MDB_RDONLY);
+	if (rc == 0)
+		rc = mdb_env_open(r->env, path, flags, 0600);
+	return rc;
+}
+
+/* The writer creates the tables; a reader that finds none yet sees an empty
+ * registry until they appear (see read_begin). */
+static int prepare_tables(struct registry *r)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(r->env, NULL, r->writable ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return rc;
+	rc = open_tables(r, txn, r->writable ? MDB_CREATE : 0);
+	if (rc == MDB_NOTFOUND && !r->writable) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	/* Only a committed transaction hands its table handles to the environment. */
+	rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		r->handles = r->keys = TABLES_NOT_OPEN;
+	return rc;
+}
+
+static const char *open_error_text(int rc)
+{
+	switch (rc) {
+	case MDB_INVALID:
+		return "it is not an LMDB file";
+	case MDB_INCOMPATIBLE:
+		return "its tables are not the registry's";
+	default:
+		return mdb_strerror(rc);
+	}
+}
+
+int registry_open(struct registry *r, const char *path, size_t map_size, bool writable, char *err,
+		  size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	r->writable = writable;
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot open registry '%s': it is a directory (--db names a file)", path);
+		return -1;
+	}
+	/* LMDB makes "<path>-lock" beside the file; when the open fails (not a
+	 * registry, no permission) a lock file it just made must not stay. */
+	char lock_path[4200];
+	int n = snprintf(lock_path, sizeof lock_path, "%s-lock", path);
+	if (n < 0 || (size_t)n >= sizeof lock_path) {
+		snprintf(err, errlen, "cannot open registry '%.200s...': %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	bool lock_existed = stat(lock_path, &st) == 0;
+
+	const char *doing = "open";
+	int rc = open_environment(r, path, map_size);
+	if (rc == 0)
+		rc = prepare_tables(r);
+	if (rc == 0) {
+		/* Kept reset between lookups; renewed for each one. */
+		doing = "read";
+		rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &r->read_txn);
+		if (rc == 0)
+			mdb_txn_reset(r->read_txn);
+		else
+			r->read_txn = NULL;
+	}
+	if (rc == 0)
+		return 0;
+
+	snprintf(err, errlen, "cannot %s registry '%s': %s", doing, path, open_error_text(rc));
+	if (r->env)
+		mdb_env_close(r->env);
+	r->env = NULL;
+	if (!lock_existed)
+		(void)unlink(lock_path);
+	return -1;
+}
+
+void registry_close(struct registry *r)
+{
+	if (r->read_txn)
+		mdb_txn_abort(r->read_txn);
+	if (r->env)
+		mdb_env_close(r->env);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- reading ---- */
+
+static int renew(struct registry *r)
+{
+	int rc = mdb_txn_renew(r->read_txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* The writer grew the map (a larger --map-size): adopt its size. */
+		rc = mdb_env_set_mapsize(r->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_renew(r->read_txn);
+	}
+	return rc;
+}
+
+/* Tables the writer made after this reader opened: open them now. Table
+ * handles outlive only a committed transaction, and committing ends the read
+ * transaction, so a new one takes its place. 0 with *present set (when not,
+ * the transaction is reset again), or an LMDB error. */
+static int open_late_tables(struct registry *r, bool *present)
+{
+	*present = false;
+	int rc = open_tables(r, r->read_txn, 0);
+	if (rc != 0) {
+		mdb_txn_reset(r->read_txn);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	rc = mdb_txn_commit(r->read_txn);
+	r->read_txn = NULL;
+	if (rc == 0)
+		rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &r->read_txn);
+	if (rc != 0) {
+		r->read_txn = NULL; /* read_begin takes a new one next time */
+		r->handles = r->keys = TABLES_NOT_OPEN;
+		return rc;
+	}
+	*present = true;
+	return 0;
+}
+
+/* A short read snapshot: renewed for one lookup, reset right after (by
+ * read_end), so a reader never pins old pages between requests.
+ * 1 ready, 0 the registry has no tables yet (nothing to end), -1 error. */
+static int read_begin(struct registry *r)
+{
+	if (!r->env) {
+		log_error("registry read: the registry is not open");
+		return -1;
+	}
+	int rc;
+	if (r->read_txn) {
+		rc = renew(r);
+	} else {
+		rc = mdb_txn_begin(r->env, NULL, MDB_RDONLY, &r->read_txn);
+		if (rc != 0)
+			r->read_txn = NULL;
+	}
+	bool present = true;
+	if (rc == 0 && r->handles == TABLES_NOT_OPEN)
+		rc = open_late_tables(r, &present);
+	if (rc != 0) {
+		log_error("registry read: %s", mdb_strerror(rc));
+		return -1;
+	}
+	return present ? 1 : 0;
+}
+
+static void read_end(struct registry *r)
+{
+	mdb_txn_reset(r->read_txn);
+}
+
+/* Looks `handle` up in the open read transaction and copies the record out
+ * (the value points into the map, valid only until the reset). */
+static int find_in(struct registry *r, const char *handle, size_t len, struct registry_record *out)
+{
+	MDB_val k = { len, (void *)handle }, v;
+	int rc = mdb_get(r->read_txn, r->handles, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0) {
+		log_error("registry read of '%.*s': %s", (int)len, handle, mdb_strerror(rc));
+		return -1;
+	}
+	if (decode_record(&v, out) < 0) {
+		report_bad_record("unknown size or format version", handle, len);
+		return -1;
+	}
+	memcpy(out->handle, handle, len);
+	out->handle[len] = '\0';
+	out->handle_len = len;
+	return 1;
+}
+
+int registry_find_handle(struct registry *r, const char *handle, size_t len, struct registry_record *out)
+{
+	if (!handle_is_valid(handle, len))
+		return 0; /* never stored, so never found */
+	int ready = read_begin(r);
+	if (ready <= 0)
+		return ready;
+	int found = find_in(r, handle, len, out);
+	read_end(r);
+	return found;
+}
+
+int registry_find_key(struct registry *r, const uint8_t key[32], struct registry_record *out)
+{
+	int ready = read_begin(r);
+	if (ready <= 0)
+		return ready;
+	MDB_val k = { KEY_SIZE, (void *)key }, v;
+	int rc = mdb_get(r->read_txn, r->keys, &k, &v);
+	int found;
+	if (rc == MDB_NOTFOUND) {
+		found = 0;
+	} else if (rc != 0) {
+		log_error("registry read of a key: %s", mdb_strerror(rc));
+		found = -1;
+	} else if (!handle_is_valid(v.mv_data, v.mv_size)) {
+		report_bad_record("a key points at something that is not a handle", NULL, 0);
+		found = -1;
+	} else {
+		char handle[HANDLE_MAX_LEN];
+		size_t len = v.mv_size;
+		memcpy(handle, v.mv_data, len);
+		found = find_in(r, handle, len, out);
+		/* The two tables are written together; a key whose handle is
+		 * missing or names another key means the file was damaged. */
+		if (found == 0 || (found == 1 && memcmp(out->primary, key, KEY_SIZE) != 0)) {
+			report_bad_record("its key entry does not match it", handle, len);
+			found = -1;
+		}
+	}
+	read_end(r);
+	return found;
+}
+
+/* ---- writing ---- */
+
+int registry_batch_begin(struct registry *r, MDB_txn **txn)
+{
+	if (!r->env || !r->writable) {
+		log_error("registry write: the registry is not open for writing");
+		return -1;
+	}
+	int rc = mdb_txn_begin(r->env, NULL, 0, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		rc = mdb_env_set_mapsize(r->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(r->env, NULL, 0, txn);
+	}
+	if (rc != 0) {
+		log_error("registry write: %s", mdb_strerror(rc));
+		*txn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static enum api_error storage_error(int rc, const char *handle, size_t len)
+{
+	if (rc == MDB_MAP_FULL)
+		return API_STORAGE_FULL; /* the writer says that one in its own words */
+	log_error("registry insert of '%.*s': %s", (int)len, handle, mdb_strerror(rc));
+	return API_INTERNAL;
+}
+
+enum api_error registry_insert(struct registry *r, MDB_txn *txn, const char *handle, size_t len,
+			       const uint8_t key[32], int64_t now, bool retry, int64_t *registered_at)
+{
+	/* The writer trusts nobody: the worker checked these too. */
+	if (!txn || !key || !registered_at || !handle_is_valid(handle, len))
+		return API_INTERNAL;
+
+	/* Both checks come before any write, check 14 (handle) before check 15
+	 * (key), so that a 409 stays a 409 even when the map is full. The batch
+	 * is one write transaction, so nothing can slip in between. */
+	MDB_val hk = { len, (void *)handle }, kk = { KEY_SIZE, (void *)key }, found;
+	int rc = mdb_get(txn, r->handles, &hk, &found);
+	if (rc == 0) {
+		/* A retry finding its own earlier insert (same handle, same key)
+		 * is that insert's success. */
+		struct registry_record existing;
+		if (retry && decode_record(&found, &existing) == 0 && memcmp(existing.primary, key, KEY_SIZE) == 0) {
+			*registered_at = existing.registered_at;
+			return API_OK;
+		}
+		return API_HANDLE_TAKEN;
+	}
+	if (rc == MDB_NOTFOUND) {
+		rc = mdb_get(txn, r->keys, &kk, &found);
+		if (rc == 0)
+			return API_KEY_TAKEN;
+	}
+	if (rc != MDB_NOTFOUND)
+		return storage_error(rc, handle, len);
+
+	/* A nested transaction holds the two writes: when the second finds no
+	 * room, the first is undone with it, and the batch's other inserts
+	 * stay. */
+	MDB_txn *child;
+	rc = mdb_txn_begin(r->env, txn, 0, &child);
+	if (rc != 0)
+		return storage_error(rc, handle, len);
+	uint8_t record[RECORD_SIZE];
+	encode_record(key, now, record);
+	MDB_val hv = { sizeof record, record }, kv = { len, (void *)handle };
+	rc = mdb_put(child, r->handles, &hk, &hv, MDB_NOOVERWRITE);
+	if (rc == 0)
+		rc = mdb_put(child, r->keys, &kk, &kv, MDB_NOOVERWRITE);
+	if (rc != 0) {
+		mdb_txn_abort(child);
+		return storage_error(rc, handle, len);
+	}
+	rc = mdb_txn_commit(child); /* into the batch; nothing is on disk yet */
+	if (rc != 0)
+		return storage_error(rc, handle, len);
+	*registered_at = now;
+	return API_OK;
+}
+
+int registry_batch_commit(MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+	if (rc != 0) {
+		if (rc != MDB_MAP_FULL) /* the writer says that one in its own words */
+			log_error("registry commit: %s", mdb_strerror(rc));
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+void registry_batch_abort(MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+}

@@ -1,0 +1,38 @@
+/* The verifier's and the writer's table of worker links: one channel per
+ * live socketpair end, indexed as epoll reports it; links arrive from the
+ * master (at start, and over the control socket on reload) and go at end
+ * of file, once the worker and the master's copies are gone. */
+#ifndef KEZ_PEER_SET_H
+#define KEZ_PEER_SET_H
+
+#include <stdbool.h>
+
+#include "common/proc/ipc.h"
+
+/* epoll data for the control socket; links use their index. */
+#define PEER_SET_CONTROL_TAG 0xffffffffu
+
+struct peer_set {
+	struct ipc_channel *peers; /* fd -1: free */
+	unsigned            max;
+	int                 epoll_fd;
+	size_t              max_queued;
+};
+
+int  peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, size_t max_queued);
+/* The new link's index, or -1 (the descriptor is closed then). */
+int  peer_set_add(struct peer_set *s, int fd);
+void peer_set_drop(struct peer_set *s, unsigned i);
+/* Adds every descriptor waiting on the master's control socket. */
+void peer_set_take_links(struct peer_set *s, int control_fd);
+/* Asks epoll for writability too while replies wait in the channel's queue. */
+void peer_set_watch(struct peer_set *s, unsigned i, bool want_out);
+/* Flushes what it can and releases everything. */
+void peer_set_free(struct peer_set *s);
+
+static inline bool peer_set_live(const struct peer_set *s, unsigned i)
+{
+	return i < s->max && s->peers[i].fd >= 0;
+}
+
+#endif
