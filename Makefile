@@ -50,6 +50,10 @@ LDLIBS      := -lcrypto -lsodium -llmdb -ljansson -lseccomp $(LLHTTP_LIBS)
 
 COMMON_SRC  := $(wildcard src/common/*/*.c)
 DAEMON_SRC  := $(wildcard src/master/*.c src/worker/*.c src/signer/*.c src/writer/*.c src/natsauth/*.c)
+# Test-only probes (src/probes/probes.h): in the hooks build only.
+ifeq ($(BUILD),hooks)
+DAEMON_SRC  += $(wildcard src/probes/*.c)
+endif
 KEZCTL_SRC  := $(wildcard src/kezctl/*.c)
 UNIT_SRC    := $(wildcard tests/unit/*.c tests/unit/worker/*.c)
 

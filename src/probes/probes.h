@@ -1,0 +1,14 @@
+/* Test-only probes: each tries, from inside a confined process, something
+ * that process's role must not be able to do, and logs the outcome as
+ * "probe <role>: <attempt>: <result>" for tests/test_sandbox.py and its
+ * siblings to read. Compiled only into the hooks build (BUILD=hooks, which
+ * defines KEZ_TEST_HOOKS); production binaries carry none, and every call
+ * site is inside #ifdef KEZ_TEST_HOOKS. A probe runs only when the
+ * environment has KEZ_TEST_PROBE. */
+#ifndef KEZ_PROBES_H
+#define KEZ_PROBES_H
+
+#ifdef KEZ_TEST_HOOKS
+#endif
+
+#endif
