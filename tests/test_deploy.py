@@ -37,39 +37,91 @@ def test_dockerfile_is_multistage_nonroot_with_healthcheck():
 
 @pytest.fixture(scope="module")
 def compose():
-    """docker-compose config on a copy laid out as the repositories are: this
-    one next to rust-sig-server (here an empty stand-in folder)."""
+    """docker-compose config on a fresh copy of the repository's deploy
+    folder, with no environment set: the stack needs no step before it."""
     top = make_temp_dir()
-    os.makedirs(os.path.join(top, "rust-sig-server"))
-    shutil.copytree(DEPLOY, os.path.join(top, "kez-chat-server", "deploy"))
-    env = dict(os.environ, KEZ_NATS_ISSUER="A" * 56, KEZ_NATS_SERVICE="U" * 56)
-    out = subprocess.run(["docker-compose", "-f", os.path.join(top, "kez-chat-server", "deploy", "docker-compose.yml"),
-                          "config"], capture_output=True, text=True, env=env)
+    shutil.copytree(DEPLOY, os.path.join(top, "deploy"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEZ_", "COMPOSE_"))}
+    out = subprocess.run(["docker-compose", "-f", os.path.join(top, "deploy", "docker-compose.yml"), "config"],
+                         capture_output=True, text=True, env=env, cwd=os.path.join(top, "deploy"))
     assert out.returncode == 0, out.stderr
+    assert "WARNING" not in out.stderr, out.stderr
     return yaml.safe_load(out.stdout)
 
 
 def test_compose_services_and_ports(compose):
     services = compose["services"]
-    assert set(services) == {"chat-server", "nats", "sig-server"}
+    assert set(services) == {"keys", "chat-server", "nats", "sig-server"}
     def published(svc):
         return {int(p["published"]) if isinstance(p, dict) else int(str(p).split(":")[0])
-                for p in services[svc]["ports"]}
+                for p in services[svc].get("ports", [])}
     assert published("chat-server") == {6969}
     assert published("nats") == {4222, 8443, 8222}
     assert published("sig-server") == {7878}
-    assert services["sig-server"]["build"]["dockerfile"].endswith("Dockerfile.sig-server")
+    assert published("keys") == set()
+    # one image, built from this repository, for every service but nats
+    for svc in ("keys", "chat-server", "sig-server"):
+        build = services[svc]["build"]
+        assert build["dockerfile"] == "deploy/Dockerfile", build
+        assert os.path.basename(build["context"].rstrip("/")) != "rust-sig-server"
+    assert services["sig-server"]["environment"]["KEZ_CHAT_SERVE"] == "sigchain"
+    assert services["chat-server"]["environment"]["KEZ_CHAT_SERVE"] == "registry"
     assert services["chat-server"]["environment"]["KEZ_CHAT_NATS_URL"] == "nats://nats:4222"
+    assert services["chat-server"]["environment"]["KEZ_CHAT_SIG_SERVER_URL"].endswith(":7878")
+
+
+def test_compose_secrets_stay_in_their_volume(compose):
+    """The seeds' volume is mounted by the key maker and the chat server only;
+    nats sees just the public include."""
+    services = compose["services"]
+    def mounts(svc):
+        return {v["source"] if isinstance(v, dict) else v.split(":")[0]: v for v in services[svc].get("volumes", [])}
+    holders = {svc for svc in services if "kez-secrets" in mounts(svc)}
+    assert holders == {"keys", "chat-server"}, holders
+    assert "nats-keys" in mounts("nats") and "nats-keys" in mounts("keys")
+    assert services["chat-server"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    assert services["nats"]["depends_on"]["keys"]["condition"] == "service_completed_successfully"
+    assert "include \"keys/nats-keys.conf\"" in open(os.path.join(DEPLOY, "nats.conf")).read()
+
+
+def first_start_keys(services, secrets, nats_dir):
+    """The compose file's one-shot key step, run natively with its own
+    arguments and its volumes mapped to folders here."""
+    cmd = list(services["keys"]["entrypoint"])
+    assert cmd[0] == "/usr/local/bin/kezctl"
+    cmd = [KEZCTL] + [a.replace("/etc/kez-chat", secrets).replace("/var/lib/kez-chat-nats-keys", nats_dir)
+                      for a in cmd[1:]]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_compose_key_step_reuses_keys_on_second_start(compose):
+    secrets, public = make_temp_dir(), make_temp_dir()
+    first_start_keys(compose["services"], secrets, public)
+    seeds = {f: open(os.path.join(secrets, f)).read() for f in ("issuer.nk", "service.nk", "xkey.nk")}
+    conf = open(os.path.join(public, "nats-keys.conf")).read()
+    for f in seeds:
+        assert os.stat(os.path.join(secrets, f)).st_mode & 0o077 == 0
+        assert seeds[f].strip() not in conf
+    first_start_keys(compose["services"], secrets, public)
+    assert {f: open(os.path.join(secrets, f)).read() for f in seeds} == seeds
+    assert open(os.path.join(public, "nats-keys.conf")).read() == conf
 
 
 def test_compose_stack_natively(compose):
-    """The compose file's nats and chat-server, as processes on loopback."""
+    """The compose file's keys, nats, chat-server and sig-server, as processes
+    on loopback with the compose file's commands and environment; a record's
+    sigchain_url leads to a chain appended on the sig-server."""
+    import sigchain_client as sc
     d = make_temp_dir()
-    out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", d], capture_output=True, text=True, check=True)
-    keys = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
-    for f in os.listdir(d):
-        os.chmod(os.path.join(d, f), 0o644)
     services = compose["services"]
+    secrets = os.path.join(d, "secrets")
+    os.makedirs(os.path.join(d, "keys"))
+    os.makedirs(secrets)
+    first_start_keys(services, secrets, os.path.join(d, "keys"))
+    for f in os.listdir(secrets):
+        os.chmod(os.path.join(secrets, f), 0o644)  # the children run as nobody here
     nats_port = free_port()
     conf = open(os.path.join(DEPLOY, "nats.conf")).read()
     conf = re.sub(r"^port: 4222", "port: %d" % nats_port, conf, flags=re.M)
@@ -77,33 +129,56 @@ def test_compose_stack_natively(compose):
     conf = conf.replace("port: 8443", "port: %d" % free_port()).replace('"/data/jetstream"', '"%s/js"' % d)
     with open(os.path.join(d, "nats.conf"), "w") as f:
         f.write(conf)
-    nats_env = {k: keys[k] for k in services["nats"]["environment"]}
     nats = subprocess.Popen([NATS_SERVER] + services["nats"]["command"][:1] + [os.path.join(d, "nats.conf")],
-                            env=dict(os.environ, **nats_env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = []
     try:
-        # the chat-server's environment, with compose's host names and mounts mapped to this machine
-        env = {}
-        for k, v in services["chat-server"]["environment"].items():
-            v = str(v).replace("nats://nats:4222", "nats://127.0.0.1:%d" % nats_port).replace("/etc/kez-chat", d)
-            env[k] = v
-        s = Server(d, env=env)
+        sig_port = free_port()
+        def env_of(svc):
+            env = {}
+            for k, v in services[svc]["environment"].items():
+                v = str(v).replace("nats://nats:4222", "nats://127.0.0.1:%d" % nats_port)
+                v = v.replace("/etc/kez-chat", secrets).replace("/var/lib/kez-chat", d)
+                v = v.replace("0.0.0.0:7878", "127.0.0.1:%d" % sig_port)
+                v = v.replace("http://localhost:7878", "http://127.0.0.1:%d" % sig_port)
+                env[k] = v
+            return env
+        sig = Server(d, env=env_of("sig-server"))
+        sig.log_path = os.path.join(d, "sig-server.log")
+        sig.args = ["--workers", "1"] + (["--user", "nobody"] if os.geteuid() == 0 else [])
+        sig.start()
+        started.append(sig)
+        assert sig.port == sig_port
+        chat_env = env_of("chat-server")
+        s = Server(d, env=chat_env)
         s.args = ["--bind", "127.0.0.1:0", "--db", os.path.join(d, "kez.db"), "--workers", "1"] + \
                  (["--user", "nobody"] if os.geteuid() == 0 else [])
         s.start()
-        try:
-            assert wait_for(lambda: "serving the NATS auth callout" in s.log(), 10 * SLOW), s.log()
-            server = env["KEZ_CHAT_SERVER"]
-            key = kc.new_key()
-            body, _ = kc.make_envelope("composeuser", server=server, key=key)
-            assert kc.register(s.port, body).status == 201
-            seed = os.path.join(d, "user.seed")
-            with open(seed, "w") as f:
-                f.write(kc.user_seed_text(key) + "\n")
-            r = subprocess.run([PROBE, "nats://127.0.0.1:%d" % nats_port, seed, "sub",
-                                "kez.inbox.%s.x" % kc.key_text(key)[8:]], capture_output=True, text=True, timeout=30)
-            assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.log()
-        finally:
-            s.stop()
+        started.append(s)
+        assert wait_for(lambda: "serving the NATS auth callout" in s.log(), 10 * SLOW), s.log()
+        server = chat_env["KEZ_CHAT_SERVER"]
+        key = kc.new_key()
+        body, _ = kc.make_envelope("composeuser", server=server, key=key)
+        assert kc.register(s.port, body).status == 201
+        # the record points at the sig-server; a chain appended there is found through it
+        url = kc.get(s.port, "/v1/u/composeuser").json()["sigchain_url"]
+        prefix = "http://127.0.0.1:%d" % sig_port
+        assert url.startswith(prefix + "/v1/sigchains/ed25519/"), url
+        chain = sc.Chain(key)
+        sc.append(sig_port, chain, chain.add("github:composeuser"))
+        doc = kc.get(sig_port, url[len(prefix):]).json()
+        assert doc["length"] == 1 and sc.verify_chain(chain.hex, doc["events"])[0] == {1: "github:composeuser"}
+        # the sig-server serves no registry, the chat-server no chains
+        assert kc.get(sig_port, "/v1/u/composeuser").status == 404
+        assert kc.get(s.port, url[len(prefix):]).status == 404
+        seed = os.path.join(d, "user.seed")
+        with open(seed, "w") as f:
+            f.write(kc.user_seed_text(key) + "\n")
+        r = subprocess.run([PROBE, "nats://127.0.0.1:%d" % nats_port, seed, "sub",
+                            "kez.inbox.%s.x" % kc.key_text(key)[8:]], capture_output=True, text=True, timeout=30)
+        assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.log()
     finally:
+        for x in started:
+            x.stop()
         nats.send_signal(signal.SIGTERM)
         nats.wait(10)

@@ -16,6 +16,8 @@ static const struct option long_options[] = {
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "skew", required_argument, NULL, OPT_SKEW },
 	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "nats-conf", required_argument, NULL, OPT_NATS_CONF },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +73,8 @@ enum args_result args_parse(const struct command *c, int argc, char **argv, cons
 		case OPT_OUT: a->out = optarg; break;
 		case OPT_OUT_DIR: a->out_dir = optarg; break;
 		case OPT_FORCE: a->force = true; break;
+		case OPT_KEEP: a->keep = true; break;
+		case OPT_NATS_CONF: a->nats_conf = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
 		case OPT_URL: a->url = optarg; break;
 		case OPT_SERVER: a->server = optarg; break;

@@ -22,15 +22,18 @@ enum kezctl_option {
 	OPT_PREFIX,
 	OPT_SKEW,
 	OPT_OUT_DIR,
+	OPT_KEEP,
+	OPT_NATS_CONF,
 };
 
 struct kezctl_args {
-	const char *out, *key, *server, *prefix, *out_dir, *skew;
+	const char *out, *key, *server, *prefix, *out_dir, *skew, *nats_conf;
 	const char *url;     /* --url, else $KEZCTL_URL, else the default */
 	size_t      url_len; /* without trailing slashes: paths are appended */
 	const char *rels[KEZCTL_MAX_RELS];
 	int         n_rels;
 	bool        force;
+	bool        keep;
 	const char *positional; /* NULL when none was given */
 };
 
