@@ -1,6 +1,9 @@
 /* The verifier: the only process that canonicalizes and checks signatures.
- * It holds no listening socket and no registry; it answers the fixed set of
- * requests workers send over their socketpairs, treating each as hostile. */
+ * It holds no listening socket; with the NATS callout configured, a
+ * read-only registry handle opened before it sandboxes itself, so that it
+ * decides from what it knows whose key a NATS client proved. It answers the
+ * fixed set of requests workers send over their socketpairs, treating each
+ * as hostile. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include "common/base/log.h"
 #include "common/proc/peer_set.h"
 #include "common/proc/sandbox.h"
+#include "common/kez/registry.h"
 #include "common/nats/xkey.h"
 #include "signer/nats_callout.h"
 
@@ -28,6 +32,8 @@ struct verifier {
 	int                         epoll_fd;
 	struct peer_set             links;
 	unsigned char              *body; /* IPC_MAX_BODY */
+	struct registry             registry; /* read-only; open only with the NATS callout */
+	bool                        has_registry;
 };
 
 static void answer_verify(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h,
@@ -54,6 +60,16 @@ static void answer_verify(struct verifier *v, struct ipc_channel *ch, const stru
 		log_warn("cannot answer a worker (its queue is full); it will time out");
 }
 
+static int find_key(void *ctx, const uint8_t key[32], char handle[HANDLE_MAX_LEN + 1])
+{
+	struct verifier *v = ctx;
+	struct registry_record rec;
+	int found = v->has_registry ? registry_find_key(&v->registry, key, &rec) : -1;
+	if (found == 1)
+		memcpy(handle, rec.handle, rec.handle_len + 1);
+	return found;
+}
+
 static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct ipc_header *h, size_t len)
 {
 	struct ipc_nats_request rq;
@@ -64,17 +80,20 @@ static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct
 	memcpy(&rq, v->body, sizeof rq);
 	rq.server_xkey[sizeof rq.server_xkey - 1] = '\0';
 	/* reply head and response JWT, sent as one message */
-	static unsigned char out[IPC_MAX_BODY];
 	struct ipc_nats_reply reply;
-	struct buf response;
-	buf_init(&response, IPC_MAX_BODY - sizeof reply);
-	nats_callout_handle(v->ctx->cfg, v->ctx->nats_keys, &rq, (const char *)v->body + sizeof rq, len - sizeof rq, &reply, &response);
-	memcpy(out, &reply, sizeof reply);
-	if (response.len)
-		memcpy(out + sizeof reply, response.data, response.len);
-	if (ipc_send(ch, IPC_NATS_REPLY, 0, h->id, out, sizeof reply + response.len) < 0)
+	struct buf out;
+	buf_init(&out, IPC_MAX_BODY);
+	if (buf_reserve(&out, sizeof reply) < 0) {
+		log_warn("cannot answer a NATS request (out of memory)");
+		return;
+	}
+	out.len = sizeof reply;
+	nats_callout_handle(v->ctx->cfg, v->ctx->nats_keys, find_key, v, &rq, (const char *)v->body + sizeof rq,
+			    len - sizeof rq, &reply, &out);
+	memcpy(out.data, &reply, sizeof reply);
+	if (ipc_send(ch, IPC_NATS_REPLY, 0, h->id, out.data, out.len) < 0)
 		log_warn("cannot answer a NATS request (queue full)");
-	buf_free(&response);
+	buf_free(&out);
 }
 
 static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
@@ -134,6 +153,16 @@ int verifier_run(const struct child_context *ctx)
 		log_error("epoll_ctl: %s", strerror(errno));
 		return CHILD_EXIT_STARTUP;
 	}
+	/* Opened before the root is emptied: LMDB read transactions on it need
+	 * no further open(). */
+	if (ctx->nats_keys->has_issuer) {
+		char err[512];
+		if (registry_open(&v.registry, ctx->cfg->db_path, ctx->cfg->map_size, false, err, sizeof err) < 0) {
+			log_error("%s", err);
+			return CHILD_EXIT_STARTUP;
+		}
+		v.has_registry = true;
+	}
 	sandbox_preload_libraries();
 	if (xkey_init() < 0) {
 		log_error("cannot initialise libsodium");
@@ -169,6 +198,8 @@ int verifier_run(const struct child_context *ctx)
 		}
 	}
 	peer_set_free(&v.links);
+	if (v.has_registry)
+		registry_close(&v.registry);
 	free(v.body);
 	close(v.epoll_fd);
 	return 0;

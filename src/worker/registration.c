@@ -128,7 +128,7 @@ void registration_on_reply(struct worker *w, const struct ipc_header *h, const v
 		struct ipc_insert_reply r;
 		memcpy(&r, body, sizeof r);
 		on_inserted(w, c, &r);
-	} else if (h->type == IPC_NATS_REPLY && (c->stage == STAGE_NATS_CHECK || c->stage == STAGE_NATS_ANSWER)) {
+	} else if (h->type == IPC_NATS_REPLY && c->stage == STAGE_NATS) {
 		nats_endpoint_on_reply(w, c, body, len);
 	} else {
 		log_warn("unexpected message type %u (%zu bytes) for a registration", h->type, len);
@@ -137,7 +137,7 @@ void registration_on_reply(struct worker *w, const struct ipc_header *h, const v
 
 void registration_timed_out(struct worker *w, struct connection *c)
 {
-	if (c->stage == STAGE_NATS_CHECK || c->stage == STAGE_NATS_ANSWER) {
+	if (c->stage == STAGE_NATS) {
 		fail(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
 		return;
 	}
@@ -169,6 +169,9 @@ void registration_check_generations(struct worker *w)
 		if (verifier_new && c->stage == STAGE_VERIFY && c->ipc_generation != vg) {
 			c->ipc_generation = vg;
 			(void)send_verify(w, c);
+		} else if (verifier_new && c->stage == STAGE_NATS && c->ipc_generation != vg) {
+			c->ipc_generation = vg;
+			nats_endpoint_resend(w, c);
 		} else if (writer_new && c->stage == STAGE_INSERT && c->ipc_generation != wg) {
 			c->ipc_generation = wg;
 			(void)send_insert(w, c, IPC_FLAG_RETRY);

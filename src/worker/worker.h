@@ -42,7 +42,7 @@ enum conn_phase {
 	PHASE_LINGERING, /* our side is shut; draining what the client still sends */
 };
 
-enum ipc_stage { STAGE_NONE, STAGE_VERIFY, STAGE_INSERT, STAGE_NATS_CHECK, STAGE_NATS_ANSWER };
+enum ipc_stage { STAGE_NONE, STAGE_VERIFY, STAGE_INSERT, STAGE_NATS };
 
 /* Small header values kept from a request (longer ones are cut, flagged). */
 #define SMALL_HEADER_MAX 256
@@ -193,6 +193,8 @@ void handle_register_options(struct worker *w, struct connection *c);
 /* nats_endpoint.c: POST /internal/nats/auth */
 void handle_nats_auth(struct worker *w, struct connection *c);
 void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *body, size_t len);
+/* Asks a respawned verifier again. */
+void nats_endpoint_resend(struct worker *w, struct connection *c);
 /* Appends a registry record as JSON. */
 int  render_record(struct worker *w, struct buf *out, const struct registry_record *rec);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum {
@@ -15,6 +16,7 @@ enum {
 	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
+	OPT_NATS_HTTP_CALLOUT,
 	OPT_HELP, OPT_VERSION,
 };
 
@@ -52,6 +54,8 @@ static const struct setting settings[] = {
 	{ OPT_NATS_ACCOUNT, "nats-account", "KEZ_CHAT_NATS_ACCOUNT", "KEZ", "NATS account that registered users join" },
 	{ OPT_NATS_USER_TTL, "nats-user-ttl", "KEZ_CHAT_NATS_USER_TTL", "86400", "seconds a granted NATS login lasts before it is checked again (60-31536000)" },
 	{ OPT_NATS_XKEY_SEED, "nats-xkey-seed", "KEZ_CHAT_NATS_XKEY_SEED", NULL, "file with the curve seed (SX...) when auth_callout.xkey is set" },
+	/* A switch: the flag takes no value; the variable is 1/0, true/false, yes/no, on/off. */
+	{ OPT_NATS_HTTP_CALLOUT, "nats-http-callout", "KEZ_CHAT_NATS_HTTP_CALLOUT", NULL, "answer POST /internal/nats/auth (loopback only; needs --nats-issuer-seed)" },
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -71,7 +75,7 @@ static void usage(FILE *f)
 		   "options (each also read from its environment variable; flags win):\n");
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		char left[64];
-		snprintf(left, sizeof left, "--%s VALUE", settings[i].flag);
+		snprintf(left, sizeof left, settings[i].id == OPT_NATS_HTTP_CALLOUT ? "--%s" : "--%s VALUE", settings[i].flag);
 		fprintf(f, "  %-26s %s\n  %-26s [%s", left, settings[i].help, "", settings[i].env);
 		if (settings[i].fallback)
 			fprintf(f, ", default %s", settings[i].fallback);
@@ -103,6 +107,17 @@ static unsigned long parse_number(const char *flag, const char *v, unsigned long
 	if (errno || *end || n < min || n > max)
 		fail(flag, "'%s' is not a whole number from %lu to %lu", v, min, max);
 	return n;
+}
+
+/* A switch: given as a flag (no value: v is NULL) or as a variable. */
+static bool parse_switch(const char *flag, const char *v)
+{
+	if (!v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0)
+		return true;
+	if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 ||
+	    !v[0])
+		return false;
+	fail(flag, "'%s' is not one of 1, 0, true, false, yes, no, on, off", v);
 }
 
 static void parse_bind(struct config *c, const char *flag, const char *v)
@@ -231,6 +246,7 @@ static void apply(struct config *c, int id, const char *v)
 		break;
 	case OPT_NATS_USER_TTL: c->nats_user_ttl = (unsigned)parse_number(flag, v, 60, 31536000); break;
 	case OPT_NATS_XKEY_SEED: c->nats_xkey_seed_file = nonempty_path(flag, v); break;
+	case OPT_NATS_HTTP_CALLOUT: c->nats_http_callout = parse_switch(flag, v); break;
 	default: break;
 	}
 }
@@ -248,7 +264,9 @@ void config_load(struct config *c, int argc, char **argv)
 
 	struct option longopts[N_SETTINGS + 3];
 	for (size_t i = 0; i < N_SETTINGS; i++)
-		longopts[i] = (struct option){ settings[i].flag, required_argument, NULL, settings[i].id };
+		longopts[i] = (struct option){ settings[i].flag,
+					       settings[i].id == OPT_NATS_HTTP_CALLOUT ? no_argument : required_argument, NULL,
+					       settings[i].id };
 	longopts[N_SETTINGS] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	longopts[N_SETTINGS + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	longopts[N_SETTINGS + 2] = (struct option){ NULL, 0, NULL, 0 };
@@ -297,4 +315,6 @@ void config_load(struct config *c, int argc, char **argv)
 		fail("nats-url", "the callout service needs credentials: --nats-seed FILE or --nats-user/--nats-password");
 	if (c->nats_url && !c->nats_issuer_seed_file)
 		fail("nats-url", "the auth callout needs --nats-issuer-seed FILE");
+	if (c->nats_http_callout && !c->nats_issuer_seed_file)
+		fail("nats-http-callout", "the auth callout needs --nats-issuer-seed FILE");
 }

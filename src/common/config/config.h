@@ -48,6 +48,7 @@ struct config {
 	const char *nats_account;
 	unsigned    nats_user_ttl;    /* seconds */
 	const char *nats_xkey_seed_file;
+	bool        nats_http_callout; /* POST /internal/nats/auth answers (loopback only) */
 };
 
 /* Fills `c` from argv and the environment. Prints help/version and exits 0

@@ -24,11 +24,6 @@ enum ipc_type {
 	IPC_NATS_REPLY,         /* verifier -> asker: struct ipc_nats_reply + response JWT (may be empty) */
 };
 
-/* The auth callout asks the verifier twice: CHECK (is the request genuine,
- * did the client sign the nonce, and with which key?), then, once the asker
- * has looked that key up, ANSWER (sign a grant for the handle, or a refusal). */
-enum nats_stage { NATS_STAGE_CHECK = 1, NATS_STAGE_ANSWER = 2 };
-
 /* Set by a worker on an insert it re-sends after the writer restarted: an
  * existing record with the same handle AND key is then the worker's own
  * earlier insert, and counts as success. */
@@ -60,18 +55,17 @@ struct ipc_insert_reply {
 	int64_t  registered_at; /* unix seconds, UTC; set when error == API_OK */
 };
 
+/* The auth callout is one question: the verifier checks the request, looks
+ * the client's key up in the registry itself and signs the answer. */
 struct ipc_nats_request {
-	uint8_t stage;      /* enum nats_stage */
-	uint8_t registered; /* ANSWER: the key is registered to `handle` */
-	uint8_t handle_len;
-	char    handle[HANDLE_MAX_LEN];
 	char    server_xkey[57]; /* Nats-Server-Xkey header when the request is sealed, else "" */
 };
 
 struct ipc_nats_reply {
-	uint32_t error;      /* API_OK; API_BAD_REQUEST: not a request one can answer; API_NOT_IMPLEMENTED */
-	uint8_t  has_key;    /* CHECK passed: client_key is the key the client proved */
-	uint8_t  client_key[32];
+	uint32_t error;      /* API_OK: a response follows; API_BAD_REQUEST: not a genuine request; API_NOT_IMPLEMENTED */
+	uint8_t  granted;    /* the response is a grant for `handle` (else a refusal, reason in detail) */
+	uint8_t  handle_len;
+	char     handle[HANDLE_MAX_LEN];  /* not NUL-terminated */
 	char     detail[IPC_DETAIL_MAX]; /* why a request was refused, for the log */
 };
 
