@@ -15,6 +15,9 @@
 #include "common/base/log.h"
 #include "common/proc/sandbox.h"
 #include "worker/worker.h"
+#ifdef KEZ_TEST_HOOKS
+#include "probes/probes.h"
+#endif
 
 enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
 
@@ -174,6 +177,9 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	if (sandbox_enter(SANDBOX_WORKER) < 0)
 		return -1;
 	sandbox_test_probe("worker", cfg->db_path);
+#ifdef KEZ_TEST_HOOKS
+	probe_nats_grant(ctx, &w->to_verifier);
+#endif
 	return 0;
 }
 
