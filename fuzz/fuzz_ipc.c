@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ipc_nats_reply reply;
 		struct buf response;
 		buf_init(&response, IPC_MAX_BODY);
-		nats_callout_handle(&cfg, &keys, &rq, (const char *)body + sizeof rq, (size_t)n - sizeof rq, &reply, &response);
+		nats_callout_handle(&cfg, &keys, NULL, NULL, &rq, (const char *)body + sizeof rq, (size_t)n - sizeof rq, &reply,
+				    &response);
 		buf_free(&response);
 	}
 	return 0;
