@@ -6,6 +6,7 @@
 #include <nats/nats.h>
 #include <openssl/crypto.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -87,7 +88,8 @@ static int await_verifier(uint64_t id, const char *xkey, const char *data, size_
 			log_warn("dropped a malformed answer from the verifier");
 			return -1;
 		}
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EPROTO)
+		bool idle = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (n < 0 && !idle && errno != EPROTO)
 			return -1;
 		/* else: nothing yet, a malformed message, or a stale answer to an
 		 * earlier, abandoned request */
@@ -100,7 +102,7 @@ static int await_verifier(uint64_t id, const char *xkey, const char *data, size_
 			log_info("re-sending an authorization request to the new verifier");
 			(void)nats_ask_send(&co.to_verifier, id, xkey, data, len);
 		}
-		if (n >= 0 || errno == EPROTO)
+		if (!idle)
 			continue;
 		struct pollfd pfd = { .fd = co.to_verifier.fd,
 				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
