@@ -6,6 +6,7 @@
  * side runs in a child process (struct reader) that the test questions over
  * pipes. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -37,13 +38,24 @@ static bool tmp_db_make(struct tmp_db *t)
 	return true;
 }
 
+/* Whatever a case left in the directory (the file, its lock, a directory
+ * standing where the file should be), then the directory. */
 static void tmp_db_remove(struct tmp_db *t)
 {
-	char lock[128];
-	snprintf(lock, sizeof lock, "%s-lock", t->path);
-	unlink(t->path);
-	unlink(lock);
-	rmdir(t->dir);
+	DIR *d = opendir(t->dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char path[sizeof t->dir + sizeof e->d_name + 1];
+		snprintf(path, sizeof path, "%s/%s", t->dir, e->d_name);
+		if (unlink(path) < 0 && rmdir(path) < 0)
+			unit_fail(__FILE__, __LINE__, "cannot remove %s", path);
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(t->dir) < 0)
+		unit_fail(__FILE__, __LINE__, "cannot remove %s", t->dir);
 }
 
 static bool exists(const char *path)
@@ -80,13 +92,6 @@ static enum api_error insert_one(struct registry *r, const char *handle, unsigne
 	if (registry_batch_commit(txn) < 0)
 		return API_ERROR_COUNT;
 	return e;
-}
-
-static int find(struct registry *r, const char *handle)
-{
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	return registry_find_handle(r, handle, strlen(handle), &rec);
 }
 
 /* ---- a read-only registry in another process ---- */
@@ -188,310 +193,438 @@ static bool reader_stop(struct reader *rd)
 	       WEXITSTATUS(status) == 0;
 }
 
+/* ---- the fixture: a temporary directory, the registry, maybe a reader and
+ * an open batch, torn down when the case ends (after a failed REQUIRE too) ---- */
+
+struct fixture {
+	struct tmp_db   t;
+	struct registry w;
+	bool            open;    /* w is open */
+	MDB_txn        *txn;     /* the batch in progress, or NULL */
+	struct reader   rd;
+	bool            reading; /* rd was forked and not yet stopped */
+};
+
+static void fixture_teardown(void *arg)
+{
+	struct fixture *f = arg;
+	if (f->txn)
+		registry_batch_abort(f->txn);
+	if (f->reading)
+		(void)reader_stop(&f->rd); /* a case that cares has stopped it and checked */
+	if (f->open)
+		registry_close(&f->w);
+	tmp_db_remove(&f->t);
+	free(f);
+}
+
+/* A fresh directory with nothing in it yet; NULL (a failure recorded) when
+ * it cannot be made. */
+static struct fixture *fixture_dir(void)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	if (!f) {
+		unit_fail(__FILE__, __LINE__, "out of memory");
+		return NULL;
+	}
+	if (!tmp_db_make(&f->t)) {
+		unit_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		free(f);
+		return NULL;
+	}
+	if (!unit_defer(fixture_teardown, f)) {
+		fixture_teardown(f);
+		return NULL;
+	}
+	return f;
+}
+
+static bool fixture_open(struct fixture *f, size_t map_size)
+{
+	char err[256];
+	if (registry_open(&f->w, f->t.path, map_size, true, err, sizeof err) < 0) {
+		unit_fail(__FILE__, __LINE__, "%s", err);
+		return false;
+	}
+	f->open = true;
+	return true;
+}
+
+static void fixture_close(struct fixture *f)
+{
+	registry_close(&f->w);
+	f->open = false;
+}
+
+/* A fresh directory with the registry opened read-write in it. */
+static struct fixture *fixture_new(size_t map_size)
+{
+	struct fixture *f = fixture_dir();
+	return f && fixture_open(f, map_size) ? f : NULL;
+}
+
+static bool fixture_reader_start(struct fixture *f, size_t map_size)
+{
+	bool ok = reader_start(&f->rd, f->t.path, map_size);
+	f->reading = f->rd.pid > 0;
+	return ok;
+}
+
+static bool fixture_reader_stop(struct fixture *f)
+{
+	f->reading = false;
+	return reader_stop(&f->rd);
+}
+
+static bool batch_begin(struct fixture *f)
+{
+	if (registry_batch_begin(&f->w, &f->txn) == 0)
+		return true;
+	f->txn = NULL;
+	return false;
+}
+
+/* LMDB frees the transaction whether the commit succeeds or not. */
+static bool batch_commit(struct fixture *f)
+{
+	MDB_txn *txn = f->txn;
+	f->txn = NULL;
+	return txn && registry_batch_commit(txn) == 0;
+}
+
+static void batch_abort(struct fixture *f)
+{
+	if (f->txn)
+		registry_batch_abort(f->txn);
+	f->txn = NULL;
+}
+
+/* ---- cases written as steps ---- */
+
+enum op {
+	INSERT,          /* handle, key: in a batch of its own, committed; want an api_error */
+	IN_BATCH,        /* the same in the open batch */
+	BEGIN,           /* a batch; want 0 */
+	COMMIT,          /* the open batch; want 0 */
+	ABORT,           /* the open batch */
+	FIND,            /* handle: want find's result; a record found has that handle, and key and at when given */
+	FIND_KEY,        /* key: the same; a record found has that key, and handle and at when given */
+	READER_FIND,     /* handle, in the reader process */
+	READER_FIND_KEY, /* key, in the reader process */
+};
+
+struct step {
+	int         line;
+	enum op     op;
+	const char *handle;
+	unsigned    key;  /* key number (make_key); 0: not checked in FIND */
+	int         want;
+	int64_t     at;   /* inserts: the registered_at told; finds: the record's; 0: not checked */
+	int64_t     now;  /* inserts: the clock, AT when 0 */
+	bool        retry;
+};
+
+#define S(...) { .line = __LINE__, __VA_ARGS__ }
+#define RUN(f, steps) run_steps(f, steps, sizeof steps / sizeof steps[0])
+
+static void check_record(const struct step *s, const struct registry_record *rec)
+{
+	uint8_t key[32];
+	make_key(s->key, key);
+	if (s->handle && (rec->handle_len != strlen(s->handle) || strcmp(rec->handle, s->handle) != 0))
+		unit_fail(__FILE__, s->line, "the record's handle is \"%s\" (%zu bytes), expected \"%s\"", rec->handle,
+			  rec->handle_len, s->handle);
+	else if (s->key && memcmp(rec->primary, key, 32) != 0)
+		unit_fail(__FILE__, s->line, "the record's key is not key %u", s->key);
+	else if (s->at && rec->registered_at != s->at)
+		unit_fail(__FILE__, s->line, "the record's time is %lld, expected %lld", (long long)rec->registered_at,
+			  (long long)s->at);
+}
+
+static void run_step(struct fixture *f, const struct step *s)
+{
+	int64_t now = s->now ? s->now : AT, at = 0;
+	uint8_t key[32];
+	make_key(s->key, key);
+	struct registry_record rec;
+	memset(&rec, 0, sizeof rec);
+	int got = 0;
+	bool insert = s->op == INSERT || s->op == IN_BATCH;
+	switch (s->op) {
+	case INSERT: got = insert_one(&f->w, s->handle, s->key, now, s->retry, &at); break;
+	case IN_BATCH:
+		got = f->txn ? registry_insert(&f->w, f->txn, s->handle, strlen(s->handle), key, now, s->retry, &at)
+			     : API_ERROR_COUNT;
+		break;
+	case BEGIN: got = batch_begin(f) ? 0 : -1; break;
+	case COMMIT: got = batch_commit(f) ? 0 : -1; break;
+	case ABORT: batch_abort(f); break;
+	case FIND: got = registry_find_handle(&f->w, s->handle, strlen(s->handle), &rec); break;
+	case FIND_KEY: got = registry_find_key(&f->w, key, &rec); break;
+	case READER_FIND: got = f->reading ? reader_find(&f->rd, s->handle) : -9; break;
+	case READER_FIND_KEY: got = f->reading ? reader_find_key(&f->rd, s->key) : -9; break;
+	}
+	if (got != s->want) {
+		if (insert)
+			unit_fail(__FILE__, s->line, "insert \"%s\" with key %u: %s, expected %s", s->handle, s->key,
+				  api_error_info(got)->code, api_error_info(s->want)->code);
+		else
+			unit_fail(__FILE__, s->line, "got %d, expected %d", got, s->want);
+		return;
+	}
+	if (insert && s->at && at != s->at)
+		unit_fail(__FILE__, s->line, "insert told %lld, expected %lld", (long long)at, (long long)s->at);
+	if ((s->op == FIND || s->op == FIND_KEY) && got == 1)
+		check_record(s, &rec);
+}
+
+static void run_steps(struct fixture *f, const struct step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_step(f, &steps[i]);
+}
+
 /* ---- the cases ---- */
 
 UNIT_TEST(registry_insert_and_find_by_handle_and_key)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at = 0;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	CHECK_EQ_INT(at, AT);
-
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step steps[] = {
+		S(INSERT, "alice", 1, API_OK, .at = AT),
+		S(FIND, "alice", 1, 1, .at = AT),
+		S(FIND_KEY, "alice", 1, 1, .at = AT),
+		S(FIND_KEY, NULL, 2, 0),
+		S(FIND, "carol", 0, 0),
+		S(FIND, "alic", 0, 0),  /* no prefix matches */
+		S(FIND, "ALICE", 0, 0), /* stored lowercase; callers lowercase first */
+		S(FIND, "a", 0, 0),     /* not a handle at all */
+	};
+	RUN(f, steps);
 	struct registry_record rec;
 	memset(&rec, 0, sizeof rec);
-	CHECK_EQ_INT(registry_find_handle(&w, "alice", 5, &rec), 1);
-	CHECK_EQ_STR(rec.handle, "alice");
-	CHECK_EQ_INT(rec.handle_len, 5);
-	uint8_t key[32];
-	make_key(1, key);
-	CHECK_EQ_MEM(rec.primary, key, 32);
-	CHECK_EQ_INT(rec.registered_at, AT);
-
-	memset(&rec, 0, sizeof rec);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), 1);
-	CHECK_EQ_STR(rec.handle, "alice");
-	CHECK_EQ_MEM(rec.primary, key, 32);
-	CHECK_EQ_INT(rec.registered_at, AT);
-
-	make_key(2, key);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), 0);
-	CHECK_EQ_INT(find(&w, "carol"), 0);
-	CHECK_EQ_INT(find(&w, "alic"), 0);   /* no prefix matches */
-	CHECK_EQ_INT(find(&w, "ALICE"), 0);  /* stored lowercase; callers lowercase first */
-	CHECK_EQ_INT(find(&w, "a"), 0);      /* not a handle at all */
-	CHECK_EQ_INT(registry_find_handle(&w, "alice", 0, &rec), 0);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	CHECK_EQ_INT(registry_find_handle(&f->w, "alice", 0, &rec), 0);
 }
 
 UNIT_TEST(registry_uniqueness_handle_checked_before_key)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	CHECK_EQ_INT(insert_one(&w, "alice", 2, AT, false, &at), API_HANDLE_TAKEN); /* check 14 */
-	CHECK_EQ_INT(insert_one(&w, "bob", 1, AT, false, &at), API_KEY_TAKEN);      /* check 15 */
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_HANDLE_TAKEN); /* both: 14 wins */
-	/* A refused insert left nothing behind: its handle and key stay free. */
-	CHECK_EQ_INT(find(&w, "bob"), 0);
-	CHECK_EQ_INT(insert_one(&w, "bob", 2, AT, false, &at), API_OK);
-	uint8_t key[32];
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	make_key(2, key);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), 1);
-	CHECK_EQ_STR(rec.handle, "bob");
-	registry_close(&w);
-	tmp_db_remove(&t);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step steps[] = {
+		S(INSERT, "alice", 1, API_OK),
+		S(INSERT, "alice", 2, API_HANDLE_TAKEN), /* check 14 */
+		S(INSERT, "bob", 1, API_KEY_TAKEN),      /* check 15 */
+		S(INSERT, "alice", 1, API_HANDLE_TAKEN), /* both: 14 wins */
+		/* A refused insert left nothing behind: its handle and key stay free. */
+		S(FIND, "bob", 0, 0),
+		S(INSERT, "bob", 2, API_OK),
+		S(FIND_KEY, "bob", 2, 1),
+	};
+	RUN(f, steps);
 }
 
 UNIT_TEST(registry_retry_finds_its_own_insert)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at = 0;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	/* The same handle and key again, flagged as a retry: success, with the
-	 * time of the first insert, not the retry's. */
-	at = 0;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT + 60, true, &at), API_OK);
-	CHECK_EQ_INT(at, AT);
-	/* Without the flag it is a replay: taken. */
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT + 60, false, &at), API_HANDLE_TAKEN);
-	/* A retry with another key is someone else's handle. */
-	CHECK_EQ_INT(insert_one(&w, "alice", 3, AT + 60, true, &at), API_HANDLE_TAKEN);
-	/* A retry whose handle is free is a plain insert, key check included. */
-	CHECK_EQ_INT(insert_one(&w, "bob", 1, AT + 60, true, &at), API_KEY_TAKEN);
-	CHECK_EQ_INT(insert_one(&w, "bob", 2, AT + 60, true, &at), API_OK);
-	CHECK_EQ_INT(at, AT + 60);
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	CHECK_EQ_INT(registry_find_handle(&w, "alice", 5, &rec), 1);
-	CHECK_EQ_INT(rec.registered_at, AT);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step steps[] = {
+		S(INSERT, "alice", 1, API_OK, .at = AT),
+		/* The same handle and key again, flagged as a retry: success, with
+		 * the time of the first insert, not the retry's. */
+		S(INSERT, "alice", 1, API_OK, .at = AT, .now = AT + 60, .retry = true),
+		/* Without the flag it is a replay: taken. */
+		S(INSERT, "alice", 1, API_HANDLE_TAKEN, .now = AT + 60),
+		/* A retry with another key is someone else's handle. */
+		S(INSERT, "alice", 3, API_HANDLE_TAKEN, .now = AT + 60, .retry = true),
+		/* A retry whose handle is free is a plain insert, key check included. */
+		S(INSERT, "bob", 1, API_KEY_TAKEN, .now = AT + 60, .retry = true),
+		S(INSERT, "bob", 2, API_OK, .at = AT + 60, .now = AT + 60, .retry = true),
+		S(FIND, "alice", 1, 1, .at = AT),
+	};
+	RUN(f, steps);
 }
 
 UNIT_TEST(registry_refuses_what_is_not_a_handle)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	static const char *const bad[] = { "Bad", "ab", "_alice", "-alice", "al ice", "al.ice",
-					   "abcdefghijklmnopqrstuvwxyz0123456" /* 33 */ };
-	int64_t at;
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK_EQ_INT(insert_one(&w, bad[i], 10 + (unsigned)i, AT, false, &at), API_INTERNAL);
-	/* bytes after a NUL do not sneak in */
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step steps[] = {
+		S(INSERT, "Bad", 10, API_INTERNAL),
+		S(INSERT, "ab", 11, API_INTERNAL),
+		S(INSERT, "_alice", 12, API_INTERNAL),
+		S(INSERT, "-alice", 13, API_INTERNAL),
+		S(INSERT, "al ice", 14, API_INTERNAL),
+		S(INSERT, "al.ice", 15, API_INTERNAL),
+		S(INSERT, "abcdefghijklmnopqrstuvwxyz0123456" /* 33 */, 16, API_INTERNAL),
+		/* 32 characters is still a handle */
+		S(INSERT, "abcdefghijklmnopqrstuvwxyz012345", 21, API_OK),
+	};
+	RUN(f, steps);
+	/* bytes after a NUL do not sneak in; nor do missing arguments */
 	uint8_t key[32];
 	make_key(20, key);
-	MDB_txn *txn;
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
-	CHECK_EQ_INT(registry_insert(&w, txn, "abc\0def", 7, key, AT, false, &at), API_INTERNAL);
-	CHECK_EQ_INT(registry_insert(&w, txn, NULL, 5, key, AT, false, &at), API_INTERNAL);
-	CHECK_EQ_INT(registry_insert(&w, txn, "alice", 5, NULL, AT, false, &at), API_INTERNAL);
-	registry_batch_abort(txn);
-	/* 32 characters is still a handle */
-	CHECK_EQ_INT(insert_one(&w, "abcdefghijklmnopqrstuvwxyz012345", 21, AT, false, &at), API_OK);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	int64_t at;
+	REQUIRE(batch_begin(f));
+	CHECK_EQ_INT(registry_insert(&f->w, f->txn, "abc\0def", 7, key, AT, false, &at), API_INTERNAL);
+	CHECK_EQ_INT(registry_insert(&f->w, f->txn, NULL, 5, key, AT, false, &at), API_INTERNAL);
+	CHECK_EQ_INT(registry_insert(&f->w, f->txn, "alice", 5, NULL, AT, false, &at), API_INTERNAL);
+	batch_abort(f);
 }
 
 UNIT_TEST(registry_batch_decides_in_order)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "zoe", 9, AT, false, &at), API_OK);
-	MDB_txn *txn;
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
-	CHECK_EQ_INT(insert_in(&w, txn, "dave", 1, false, &at), API_OK);
-	CHECK_EQ_INT(insert_in(&w, txn, "dave", 2, false, &at), API_HANDLE_TAKEN); /* taken earlier in the batch */
-	CHECK_EQ_INT(insert_in(&w, txn, "erin", 1, false, &at), API_KEY_TAKEN);    /* key taken earlier in the batch */
-	CHECK_EQ_INT(insert_in(&w, txn, "erin", 2, false, &at), API_OK);           /* the refusal undid itself */
-	CHECK_EQ_INT(insert_in(&w, txn, "zoe", 3, false, &at), API_HANDLE_TAKEN);  /* taken before the batch */
-	CHECK_EQ_INT(insert_in(&w, txn, "frank", 9, false, &at), API_KEY_TAKEN);
-	CHECK_EQ_INT(insert_in(&w, txn, "frank", 3, false, &at), API_OK);
-	REQUIRE(registry_batch_commit(txn) == 0);
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	uint8_t key[32];
-	CHECK_EQ_INT(registry_find_handle(&w, "dave", 4, &rec), 1);
-	make_key(1, key);
-	CHECK_EQ_MEM(rec.primary, key, 32);
-	CHECK_EQ_INT(registry_find_handle(&w, "erin", 4, &rec), 1);
-	make_key(2, key);
-	CHECK_EQ_MEM(rec.primary, key, 32);
-	make_key(3, key);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), 1);
-	CHECK_EQ_STR(rec.handle, "frank");
-
-	/* An aborted batch leaves nothing. */
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
-	CHECK_EQ_INT(insert_in(&w, txn, "gina", 4, false, &at), API_OK);
-	registry_batch_abort(txn);
-	CHECK_EQ_INT(find(&w, "gina"), 0);
-	make_key(4, key);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), 0);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step steps[] = {
+		S(INSERT, "zoe", 9, API_OK),
+		S(BEGIN),
+		S(IN_BATCH, "dave", 1, API_OK),
+		S(IN_BATCH, "dave", 2, API_HANDLE_TAKEN), /* taken earlier in the batch */
+		S(IN_BATCH, "erin", 1, API_KEY_TAKEN),    /* key taken earlier in the batch */
+		S(IN_BATCH, "erin", 2, API_OK),           /* the refusal undid itself */
+		S(IN_BATCH, "zoe", 3, API_HANDLE_TAKEN),  /* taken before the batch */
+		S(IN_BATCH, "frank", 9, API_KEY_TAKEN),
+		S(IN_BATCH, "frank", 3, API_OK),
+		S(COMMIT),
+		S(FIND, "dave", 1, 1),
+		S(FIND, "erin", 2, 1),
+		S(FIND_KEY, "frank", 3, 1),
+		/* An aborted batch leaves nothing. */
+		S(BEGIN),
+		S(IN_BATCH, "gina", 4, API_OK),
+		S(ABORT),
+		S(FIND, "gina", 0, 0),
+		S(FIND_KEY, NULL, 4, 0),
+	};
+	RUN(f, steps);
 }
 
 UNIT_TEST(registry_reader_sees_commits_only)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	struct reader rd;
-	REQUIRE(reader_start(&rd, t.path, MAP_1M));
-	MDB_txn *txn;
-	int64_t at;
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
-	CHECK_EQ_INT(insert_in(&w, txn, "dave", 1, false, &at), API_OK);
-	CHECK_EQ_INT(reader_find(&rd, "dave"), 0); /* in the open batch: not visible */
-	CHECK_EQ_INT(reader_find_key(&rd, 1), 0);
-	CHECK_EQ_INT(find(&w, "dave"), 0);         /* not even to the writer's own reads */
-	REQUIRE(registry_batch_commit(txn) == 0);
-	/* The reader opened before the commit; it holds no snapshot between
-	 * lookups, so the next one sees it. */
-	CHECK_EQ_INT(reader_find(&rd, "dave"), 1);
-	CHECK_EQ_INT(reader_find_key(&rd, 1), 1);
-	CHECK_EQ_INT(reader_find(&rd, "erin"), 0);
-	/* An aborted batch never shows. */
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
-	CHECK_EQ_INT(insert_in(&w, txn, "erin", 2, false, &at), API_OK);
-	registry_batch_abort(txn);
-	CHECK_EQ_INT(reader_find(&rd, "erin"), 0);
-	CHECK(reader_stop(&rd));
-	registry_close(&w);
-	tmp_db_remove(&t);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	REQUIRE(fixture_reader_start(f, MAP_1M));
+	static const struct step steps[] = {
+		S(BEGIN),
+		S(IN_BATCH, "dave", 1, API_OK),
+		S(READER_FIND, "dave", 0, 0), /* in the open batch: not visible */
+		S(READER_FIND_KEY, NULL, 1, 0),
+		S(FIND, "dave", 0, 0),        /* not even to the writer's own reads */
+		S(COMMIT),
+		/* The reader opened before the commit; it holds no snapshot
+		 * between lookups, so the next one sees it. */
+		S(READER_FIND, "dave", 0, 1),
+		S(READER_FIND_KEY, NULL, 1, 1),
+		S(READER_FIND, "erin", 0, 0),
+		/* An aborted batch never shows. */
+		S(BEGIN),
+		S(IN_BATCH, "erin", 2, API_OK),
+		S(ABORT),
+		S(READER_FIND, "erin", 0, 0),
+	};
+	RUN(f, steps);
+	CHECK(fixture_reader_stop(f));
 }
 
 UNIT_TEST(registry_persists_across_reopening)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	CHECK_EQ_INT(insert_one(&w, "bob", 2, AT + 1, false, &at), API_OK);
-	registry_close(&w);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	static const struct step before[] = {
+		S(INSERT, "alice", 1, API_OK),
+		S(INSERT, "bob", 2, API_OK, .now = AT + 1),
+	};
+	RUN(f, before);
+	fixture_close(f);
 
-	struct reader rd;
-	REQUIRE(reader_start(&rd, t.path, MAP_1M));
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 1);
-	CHECK_EQ_INT(reader_find_key(&rd, 2), 1);
-	CHECK(reader_stop(&rd));
+	REQUIRE(fixture_reader_start(f, MAP_1M));
+	static const struct step read[] = {
+		S(READER_FIND, "alice", 0, 1),
+		S(READER_FIND_KEY, NULL, 2, 1),
+	};
+	RUN(f, read);
+	CHECK(fixture_reader_stop(f));
 
 	/* Reopened read-write: uniqueness still holds against the old records. */
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	CHECK_EQ_INT(registry_find_handle(&w, "bob", 3, &rec), 1);
-	CHECK_EQ_INT(rec.registered_at, AT + 1);
-	CHECK_EQ_INT(insert_one(&w, "alice", 3, AT, false, &at), API_HANDLE_TAKEN);
-	CHECK_EQ_INT(insert_one(&w, "carol", 2, AT, false, &at), API_KEY_TAKEN);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	REQUIRE(fixture_open(f, MAP_1M));
+	static const struct step after[] = {
+		S(FIND, "bob", 2, 1, .at = AT + 1),
+		S(INSERT, "alice", 3, API_HANDLE_TAKEN),
+		S(INSERT, "carol", 2, API_KEY_TAKEN),
+	};
+	RUN(f, after);
 }
 
 UNIT_TEST(registry_reader_before_the_tables_exist)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
+	struct fixture *f = fixture_dir();
+	REQUIRE(f);
 	/* An LMDB file without the registry's tables, as before the writer's
 	 * first start. */
 	MDB_env *env;
 	REQUIRE(mdb_env_create(&env) == 0);
-	int rc = mdb_env_open(env, t.path, MDB_NOSUBDIR, 0600);
+	int rc = mdb_env_open(env, f->t.path, MDB_NOSUBDIR, 0600);
 	mdb_env_close(env);
 	REQUIRE(rc == 0);
 
-	struct reader rd;
-	REQUIRE(reader_start(&rd, t.path, MAP_1M)); /* opens: an empty registry */
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 0);
-	CHECK_EQ_INT(reader_find_key(&rd, 1), 0);
+	REQUIRE(fixture_reader_start(f, MAP_1M)); /* opens: an empty registry */
+	static const struct step empty[] = {
+		S(READER_FIND, "alice", 0, 0),
+		S(READER_FIND_KEY, NULL, 1, 0),
+	};
+	RUN(f, empty);
 
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0); /* makes the tables */
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 0);
-	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 1);
-	CHECK_EQ_INT(reader_find_key(&rd, 1), 1);
-	CHECK_EQ_INT(reader_find(&rd, "bob"), 0);
-	CHECK(reader_stop(&rd));
-	registry_close(&w);
-	tmp_db_remove(&t);
+	REQUIRE(fixture_open(f, MAP_1M)); /* makes the tables */
+	static const struct step made[] = {
+		S(READER_FIND, "alice", 0, 0),
+		S(INSERT, "alice", 1, API_OK),
+		S(READER_FIND, "alice", 0, 1),
+		S(READER_FIND_KEY, NULL, 1, 1),
+		S(READER_FIND, "bob", 0, 0),
+	};
+	RUN(f, made);
+	CHECK(fixture_reader_stop(f));
 }
 
 UNIT_TEST(registry_reader_follows_a_grown_map)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
 	const size_t small = 64 * 1024;
-	REQUIRE(registry_open(&w, t.path, small, true, err, sizeof err) == 0);
+	struct fixture *f = fixture_new(small);
+	REQUIRE(f);
 	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	registry_close(&w);
-	struct reader rd;
-	REQUIRE(reader_start(&rd, t.path, small));
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 1);
+	CHECK_EQ_INT(insert_one(&f->w, "alice", 1, AT, false, &at), API_OK);
+	fixture_close(f);
+	REQUIRE(fixture_reader_start(f, small));
+	CHECK_EQ_INT(reader_find(&f->rd, "alice"), 1);
 
 	/* The writer comes back with a larger map and writes past the reader's. */
-	REQUIRE(registry_open(&w, t.path, 4 * MAP_1M, true, err, sizeof err) == 0);
-	MDB_txn *txn;
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
+	REQUIRE(fixture_open(f, 4 * MAP_1M));
+	REQUIRE(batch_begin(f));
 	for (unsigned i = 0; i < 3000; i++) {
 		char handle[16];
 		snprintf(handle, sizeof handle, "user%u", i);
-		if (!CHECK_EQ_INT(insert_in(&w, txn, handle, 100 + i, false, &at), API_OK))
+		if (!CHECK_EQ_INT(insert_in(&f->w, f->txn, handle, 100 + i, false, &at), API_OK))
 			break;
 	}
-	REQUIRE(registry_batch_commit(txn) == 0);
+	REQUIRE(batch_commit(f));
 	MDB_envinfo info;
 	MDB_stat stat;
-	REQUIRE(mdb_env_info(w.env, &info) == 0 && mdb_env_stat(w.env, &stat) == 0);
+	REQUIRE(mdb_env_info(f->w.env, &info) == 0 && mdb_env_stat(f->w.env, &stat) == 0);
 	CHECK((info.me_last_pgno + 1) * stat.ms_psize > small); /* past the reader's map */
-	CHECK_EQ_INT(reader_find(&rd, "user2999"), 1);
-	CHECK_EQ_INT(reader_find(&rd, "alice"), 1);
-	CHECK_EQ_INT(reader_find_key(&rd, 100), 1);
-	CHECK(reader_stop(&rd));
-	registry_close(&w);
-	tmp_db_remove(&t);
+	static const struct step grown[] = {
+		S(READER_FIND, "user2999", 0, 1),
+		S(READER_FIND, "alice", 0, 1),
+		S(READER_FIND_KEY, NULL, 100, 1),
+	};
+	RUN(f, grown);
+	CHECK(fixture_reader_stop(f));
 }
 
 UNIT_TEST(registry_map_full)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
 	const size_t tiny = 64 * 1024;
-	REQUIRE(registry_open(&w, t.path, tiny, true, err, sizeof err) == 0);
+	struct fixture *f = fixture_new(tiny);
+	REQUIRE(f);
 
 	/* One insert a batch until the map takes no more: each says OK and is
 	 * durable, or the batch fails with MDB_MAP_FULL (at the insert or at
@@ -501,14 +634,13 @@ UNIT_TEST(registry_map_full)
 	while (!full && stored < 5000) {
 		char handle[16];
 		snprintf(handle, sizeof handle, "user%u", stored);
-		MDB_txn *txn;
-		REQUIRE(registry_batch_begin(&w, &txn) == 0);
+		REQUIRE(batch_begin(f));
 		int64_t at;
-		enum api_error e = insert_in(&w, txn, handle, stored, false, &at);
+		enum api_error e = insert_in(&f->w, f->txn, handle, stored, false, &at);
 		if (e == API_STORAGE_FULL) {
-			registry_batch_abort(txn);
+			batch_abort(f);
 			full = true;
-		} else if (CHECK_EQ_INT(e, API_OK) && registry_batch_commit(txn) < 0) {
+		} else if (CHECK_EQ_INT(e, API_OK) && !batch_commit(f)) {
 			CHECK_EQ_INT(errno, MDB_MAP_FULL);
 			full = true;
 		} else {
@@ -521,53 +653,50 @@ UNIT_TEST(registry_map_full)
 	/* A batch that does not fit: the insert that finds no room says so
 	 * (507 upstream, not 500) and undoes only itself; the transaction stays
 	 * usable, and its uniqueness answers stay right. */
-	MDB_txn *txn;
-	REQUIRE(registry_batch_begin(&w, &txn) == 0);
+	REQUIRE(batch_begin(f));
 	enum api_error e = API_OK;
 	int64_t at;
 	unsigned n = 0;
 	for (; n < 5000 && e == API_OK; n++) {
 		char handle[16];
 		snprintf(handle, sizeof handle, "more%u", n);
-		e = insert_in(&w, txn, handle, 10000 + n, false, &at);
+		e = insert_in(&f->w, f->txn, handle, 10000 + n, false, &at);
 	}
 	CHECK_EQ_INT(e, API_STORAGE_FULL);
-	CHECK_EQ_INT(insert_in(&w, txn, "user0", 20000, false, &at), API_HANDLE_TAKEN);
-	CHECK_EQ_INT(insert_in(&w, txn, "zed", 0, false, &at), API_KEY_TAKEN);
-	int committed = registry_batch_commit(txn) == 0;
+	CHECK_EQ_INT(insert_in(&f->w, f->txn, "user0", 20000, false, &at), API_HANDLE_TAKEN);
+	CHECK_EQ_INT(insert_in(&f->w, f->txn, "zed", 0, false, &at), API_KEY_TAKEN);
+	int committed = batch_commit(f);
 	if (!committed)
 		CHECK_EQ_INT(errno, MDB_MAP_FULL);
 
 	/* Whatever happened, the file is whole: every earlier record is there,
 	 * the batch is there entirely or not at all. */
-	registry_close(&w);
-	struct reader rd;
-	REQUIRE(reader_start(&rd, t.path, tiny));
-	CHECK_EQ_INT(reader_find(&rd, "user0"), 1);
+	fixture_close(f);
+	REQUIRE(fixture_reader_start(f, tiny));
+	CHECK_EQ_INT(reader_find(&f->rd, "user0"), 1);
 	if (stored > 0) {
 		char last[16];
 		snprintf(last, sizeof last, "user%u", stored - 1);
-		CHECK_EQ_INT(reader_find(&rd, last), 1);
+		CHECK_EQ_INT(reader_find(&f->rd, last), 1);
 	}
-	CHECK_EQ_INT(reader_find(&rd, "more0"), committed);
-	CHECK(reader_stop(&rd));
-	tmp_db_remove(&t);
+	CHECK_EQ_INT(reader_find(&f->rd, "more0"), committed);
+	CHECK(fixture_reader_stop(f));
 }
 
 UNIT_TEST(registry_damaged_records_are_errors)
 {
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
-	struct registry w;
-	char err[256];
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	int64_t at;
-	CHECK_EQ_INT(insert_one(&w, "alice", 1, AT, false, &at), API_OK);
-	CHECK_EQ_INT(insert_one(&w, "bob", 2, AT, false, &at), API_OK);
+	struct fixture *f = fixture_new(MAP_1M);
+	REQUIRE(f);
+	struct registry *w = &f->w;
+	static const struct step sound[] = {
+		S(INSERT, "alice", 1, API_OK),
+		S(INSERT, "bob", 2, API_OK),
+	};
+	RUN(f, sound);
 
 	/* Written past the registry's API, as a damaged or foreign file would be. */
 	MDB_txn *txn;
-	REQUIRE(mdb_txn_begin(w.env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_txn_begin(w->env, NULL, 0, &txn) == 0);
 	uint8_t future[41] = { 2 }; /* a format version this code does not know */
 	uint8_t shortv[5] = { 1 };
 	uint8_t key[32];
@@ -581,32 +710,31 @@ UNIT_TEST(registry_damaged_records_are_errors)
 	uint8_t key9[32];
 	make_key(9, key9);
 	MDB_val k5 = { 32, key9 }, v5 = { 4, "A\nB!" }; /* a key naming what is no handle */
-	int rc = mdb_put(txn, w.handles, &k1, &v1, 0);
+	int rc = mdb_put(txn, w->handles, &k1, &v1, 0);
 	if (rc == 0)
-		rc = mdb_put(txn, w.handles, &k2, &v2, 0);
+		rc = mdb_put(txn, w->handles, &k2, &v2, 0);
 	if (rc == 0)
-		rc = mdb_put(txn, w.keys, &k3, &v3, 0);
+		rc = mdb_put(txn, w->keys, &k3, &v3, 0);
 	if (rc == 0)
-		rc = mdb_put(txn, w.keys, &k4, &v4, 0);
+		rc = mdb_put(txn, w->keys, &k4, &v4, 0);
 	if (rc == 0)
-		rc = mdb_put(txn, w.keys, &k5, &v5, 0);
+		rc = mdb_put(txn, w->keys, &k5, &v5, 0);
 	if (rc != 0)
 		mdb_txn_abort(txn);
 	REQUIRE(rc == 0 && mdb_txn_commit(txn) == 0);
 
-	struct registry_record rec;
-	memset(&rec, 0, sizeof rec);
-	CHECK_EQ_INT(registry_find_handle(&w, "carol", 5, &rec), -1);
-	CHECK_EQ_INT(registry_find_handle(&w, "dave", 4, &rec), -1);
-	CHECK_EQ_INT(registry_find_key(&w, key, &rec), -1);
-	CHECK_EQ_INT(registry_find_key(&w, key8, &rec), -1);
-	CHECK_EQ_INT(registry_find_key(&w, key9, &rec), -1);
-	/* The sound records still read, and the damaged one still blocks its
-	 * handle (the writer never overwrites). */
-	CHECK_EQ_INT(registry_find_handle(&w, "alice", 5, &rec), 1);
-	CHECK_EQ_INT(insert_one(&w, "carol", 30, AT, false, &at), API_HANDLE_TAKEN);
-	registry_close(&w);
-	tmp_db_remove(&t);
+	static const struct step damaged[] = {
+		S(FIND, "carol", 0, -1),
+		S(FIND, "dave", 0, -1),
+		S(FIND_KEY, NULL, 7, -1),
+		S(FIND_KEY, NULL, 8, -1),
+		S(FIND_KEY, NULL, 9, -1),
+		/* The sound records still read, and the damaged one still blocks
+		 * its handle (the writer never overwrites). */
+		S(FIND, "alice", 0, 1),
+		S(INSERT, "carol", 30, API_HANDLE_TAKEN),
+	};
+	RUN(f, damaged);
 }
 
 /* registry_open's answer for `path`, with the error line in err. */
@@ -628,46 +756,46 @@ UNIT_TEST(registry_open_errors_say_what_is_wrong)
 	CHECK(strstr(err, "No such file or directory") != NULL);
 	CHECK(strchr(err, '\n') == NULL);
 
-	struct tmp_db t;
-	REQUIRE(tmp_db_make(&t));
+	struct fixture *f = fixture_dir();
+	REQUIRE(f);
+	const struct tmp_db *t = &f->t;
 	char lock[128];
-	snprintf(lock, sizeof lock, "%s-lock", t.path);
+	snprintf(lock, sizeof lock, "%s-lock", t->path);
 
 	/* read-only, and no file yet: an error, and no lock file left behind */
-	CHECK_EQ_INT(open_error(t.path, false, err, sizeof err), -1);
+	CHECK_EQ_INT(open_error(t->path, false, err, sizeof err), -1);
 	CHECK(strstr(err, "No such file or directory") != NULL);
 	CHECK(!exists(lock));
 
 	/* a directory where the file should be */
-	REQUIRE(mkdir(t.path, 0700) == 0);
-	CHECK_EQ_INT(open_error(t.path, true, err, sizeof err), -1);
+	REQUIRE(mkdir(t->path, 0700) == 0);
+	CHECK_EQ_INT(open_error(t->path, true, err, sizeof err), -1);
 	CHECK(strstr(err, "is a directory") != NULL);
-	CHECK_EQ_INT(open_error(t.path, false, err, sizeof err), -1);
+	CHECK_EQ_INT(open_error(t->path, false, err, sizeof err), -1);
 	CHECK(strstr(err, "is a directory") != NULL);
-	rmdir(t.path);
+	rmdir(t->path);
 
 	/* a file that is not LMDB: refused, untouched, no lock file left */
 	static const char text[] = "not an lmdb file, only some text that is long enough to be read\n";
-	int fd = open(t.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	REQUIRE(fd >= 0);
 	CHECK(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1));
 	close(fd);
-	CHECK_EQ_INT(open_error(t.path, true, err, sizeof err), -1);
+	CHECK_EQ_INT(open_error(t->path, true, err, sizeof err), -1);
 	CHECK(strstr(err, "is not an LMDB file") != NULL);
-	CHECK_EQ_INT(open_error(t.path, false, err, sizeof err), -1);
+	CHECK_EQ_INT(open_error(t->path, false, err, sizeof err), -1);
 	CHECK(strstr(err, "is not an LMDB file") != NULL);
 	CHECK(!exists(lock));
 	struct stat st;
-	CHECK(stat(t.path, &st) == 0 && st.st_size == (off_t)(sizeof text - 1));
-	unlink(t.path);
+	CHECK(stat(t->path, &st) == 0 && st.st_size == (off_t)(sizeof text - 1));
+	unlink(t->path);
 
 	/* a registry this user may not read (as root: checked as nobody) */
-	struct registry w;
-	REQUIRE(registry_open(&w, t.path, MAP_1M, true, err, sizeof err) == 0);
-	registry_close(&w);
-	CHECK(chmod(t.path, 0) == 0);
+	REQUIRE(fixture_open(f, MAP_1M));
+	fixture_close(f);
+	CHECK(chmod(t->path, 0) == 0);
 	CHECK(chmod(lock, 0) == 0);
-	CHECK(chmod(t.dir, 0711) == 0); /* so that the file's own mode is what refuses */
+	CHECK(chmod(t->dir, 0711) == 0); /* so that the file's own mode is what refuses */
 	int pipe_fds[2];
 	REQUIRE(pipe(pipe_fds) == 0);
 	fflush(stdout);
@@ -676,7 +804,7 @@ UNIT_TEST(registry_open_errors_say_what_is_wrong)
 		close(pipe_fds[0]);
 		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
 			_exit(2);
-		int rc = open_error(t.path, false, err, sizeof err);
+		int rc = open_error(t->path, false, err, sizeof err);
 		(void)!write(pipe_fds[1], err, strlen(err));
 		_exit(rc == -1 ? 0 : 1);
 	}
@@ -689,6 +817,5 @@ UNIT_TEST(registry_open_errors_say_what_is_wrong)
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	CHECK_EQ_INT(WEXITSTATUS(status), 0);
 	CHECK(strstr(child_err, "Permission denied") != NULL);
-	CHECK(strstr(child_err, t.path) != NULL);
-	tmp_db_remove(&t);
+	CHECK(strstr(child_err, t->path) != NULL);
 }
