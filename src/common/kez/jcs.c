@@ -98,7 +98,7 @@ static bool fits_in(double d, int count, struct decimal *dec)
 /* ECMAScript asks for the fewest digits that read back as d and, among
  * those, the ones closest to d. A k-digit decimal is also a (k+1)-digit one
  * (a trailing 0), so whether a length fits only turns from no to yes as it
- * grows: a binary search finds the fewest in at most 5 tries, not 16. */
+ * grows: a binary search finds the fewest in 4 tries, not up to 16. */
 static void shortest_decimal(double d, struct decimal *dec)
 {
 	int lo = 1, hi = MAX_DIGITS; /* MAX_DIGITS always fits; below lo none does */
