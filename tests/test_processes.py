@@ -59,19 +59,19 @@ def test_sigkill_verifier_and_writer_recover(start_server):
 
 def test_sigterm_finishes_in_flight_request(start_server):
     s = start_server()
-    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c = kc.RawConnection(s.port, timeout=10)
     body, _ = kc.make_envelope("inflight")
     head = b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-    sock.sendall(head + body[:10])
+    assert c.send(head + body[:10])
     time.sleep(0.2)
     kids = [pid for _, pid in child_processes(s.proc.pid)]
     s.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
-    sock.sendall(body[10:])
-    status, headers, answer = kc.read_response(sock, 10 * SLOW)
-    sock.close()
-    assert status == 201, answer
-    assert headers["connection"] == "close"
+    assert c.send(body[10:])
+    r = c.response(10 * SLOW, alone=True)
+    c.close()
+    assert r.status == 201, r
+    assert r.headers["connection"] == "close"
     assert s.proc.wait(10 * SLOW) == 0
     assert kids and not wait_for(lambda: [k for k in kids if is_running(k)], 1), kids
     # new connections are refused once the master is gone
@@ -101,16 +101,16 @@ def test_sighup_replaces_workers_without_dropping_requests(start_server):
     assert len(old) == 2
     # a registration half sent, and an idle keep-alive connection
     body, _ = kc.make_envelope("hupuser")
-    busy = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-    busy.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
+    busy = kc.RawConnection(s.port, timeout=10)
+    assert busy.send(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
     time.sleep(0.2)
     s.proc.send_signal(signal.SIGHUP)
     assert wait_for(lambda: len(worker_pids(s) - old) == 2, 3 * SLOW), s.log()
     # new connections are served by the new workers meanwhile
     assert kc.get(s.port, "/v1/healthz").status == 200
-    busy.sendall(body[20:])
-    answer = busy.recv(4096)
+    assert busy.send(body[20:])
+    answer = busy.response().raw
     assert answer.startswith(b"HTTP/1.1 201 "), answer
     assert b"Connection: close" in answer
     busy.close()

@@ -10,6 +10,7 @@
 #include "common/base/buf.h"
 #include "common/kez/ed25519.h"
 #include "common/kez/jcs.h"
+#include "common/kez/json_caps.h"
 #include "common/kez/key_text.h"
 #include "common/kez/rfc3339.h"
 
@@ -157,6 +158,22 @@ static enum api_error check_shape(json_t *root, bool numbers_as_reals, const str
 	return API_OK;
 }
 
+/* --- check 13: what fails before canonicalization ---------------------- */
+
+/* S, little-endian, against the group order L = 2^252 + 2774...8493, also
+ * little-endian; compared from the most significant byte down. */
+static bool s_is_reduced(const uint8_t s[32])
+{
+	static const uint8_t order[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	};
+	for (int i = 31; i >= 0; i--)
+		if (s[i] != order[i])
+			return s[i] < order[i];
+	return false; /* S = L */
+}
+
 /* --- checks 3 to 13 --------------------------------------------------------- */
 
 static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t body_len,
@@ -229,6 +246,10 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 	uint8_t sig_bytes[ED25519_SIG_LEN];
 	if (hex_decode_lower(json_string_value(sig), json_string_length(sig), sig_bytes, sizeof sig_bytes) < 0)
 		return say(d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
+	/* A signature whose S is not below the group order verifies over no
+	 * message (RFC 8032 §5.1.7): refused without canonicalizing anything. */
+	if (!s_is_reduced(sig_bytes + 32))
+		return say(d, API_INVALID_SIGNATURE, "the signature does not verify: its S half is not below the group order");
 	/* Only a runaway is stopped: numbers may legitimately grow ("1e20" is
 	 * written as 21 digits), strings never do, so 6 times the body is
 	 * more than any payload inside it needs. */
@@ -254,7 +275,11 @@ enum api_error envelope_check(const char *body, size_t len, const struct envelop
 	if (d.cap)
 		detail[0] = '\0';
 
-	/* 3 */
+	/* 3: the cost caps first, on the raw bytes, so an expensive body is
+	 * refused before jansson allocates anything for it */
+	enum json_caps_verdict cost = json_caps_check(body ? body : "", body ? len : 0);
+	if (cost != JSON_CAPS_OK)
+		return say(&d, API_MALFORMED_JSON, "%s", json_caps_reason(cost));
 	json_error_t err;
 	bool numbers_as_reals;
 	json_t *root = decode(body ? body : "", body ? len : 0, &numbers_as_reals, &err);
