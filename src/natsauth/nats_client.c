@@ -13,7 +13,9 @@
 
 #include "common/proc/child.h"
 #include "common/kez/ed25519.h"
+#include "common/base/clock.h"
 #include "common/proc/ipc.h"
+#include "common/proc/ipc_drain.h"
 #include "common/base/log.h"
 #include "common/nats/nkeys.h"
 #include "common/kez/api_error.h"
@@ -29,7 +31,10 @@ struct callout {
 	uint64_t                    next_id;
 	natsConnection             *nc;
 	uint8_t                     seed[32]; /* the service's own nkey seed */
-	unsigned char              *reply_buf;
+	struct ipc_receiver         rx;
+	unsigned char              *reply_buf; /* the receiver's buffer: the awaited reply lands there */
+	uint64_t                    awaited;   /* the id ask_verifier waits for */
+	ssize_t                     reply_len; /* -1 until it came */
 };
 
 static struct callout co;
@@ -64,38 +69,40 @@ static void on_reconnected(natsConnection *nc, void *closure)
 	log_info("reconnected to NATS");
 }
 
-/* One request to the verifier and its answer. 0, or -1 when it did not
- * answer in time. The reply (head + response bytes) lands in co.reply_buf. */
+/* The awaited reply stops the drain, so that it stays in the buffer; any
+ * other is a stale answer to an earlier, abandoned request. */
+static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
+{
+	if (h->type != IPC_NATS_REPLY || h->id != co.awaited)
+		return 0;
+	co.reply_len = (ssize_t)len;
+	return 1;
+}
+
+/* One request to the verifier and its answer. The reply's length, or -1
+ * when it did not answer in time. The reply (head + response bytes) lands
+ * in co.reply_buf. */
 static ssize_t ask_verifier(const struct ipc_nats_request *rq, const char *data, size_t len)
 {
-	static unsigned char msg[IPC_MAX_BODY];
-	if (sizeof *rq + len > sizeof msg)
-		return -1;
-	memcpy(msg, rq, sizeof *rq);
-	memcpy(msg + sizeof *rq, data, len);
 	uint64_t id = ++co.next_id;
-	if (ipc_send(&co.to_verifier, IPC_NATS_REQUEST, 0, id, msg, sizeof *rq + len) < 0)
+	if (ipc_send2(&co.to_verifier, IPC_NATS_REQUEST, 0, id, rq, sizeof *rq, data, len) < 0)
 		return -1;
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	co.awaited = id;
+	co.reply_len = -1;
+	long long deadline = monotonic_ms() + VERIFIER_WAIT_MS;
 	for (;;) {
 		(void)ipc_flush(&co.to_verifier);
-		struct ipc_header h;
-		ssize_t n = ipc_recv(co.to_verifier.fd, &h, co.reply_buf, IPC_MAX_BODY);
-		if (n >= (ssize_t)sizeof(struct ipc_nats_reply) && h.type == IPC_NATS_REPLY && h.id == id)
-			return n;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EPROTO)
+		enum ipc_drain_result r = ipc_drain(&co.rx, &co.to_verifier, 0);
+		if (co.reply_len >= 0)
+			return co.reply_len;
+		if (r == IPC_DRAIN_GONE)
 			return -1;
-		if (n >= 0)
-			continue; /* a stale answer to an earlier, abandoned request */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= VERIFIER_WAIT_MS)
+		long long left = deadline - monotonic_ms();
+		if (left <= 0)
 			return -1;
 		struct pollfd pfd = { .fd = co.to_verifier.fd,
 				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
-		(void)poll(&pfd, 1, (int)(VERIFIER_WAIT_MS - waited));
+		(void)poll(&pfd, 1, (int)left);
 	}
 }
 
@@ -215,10 +222,10 @@ int nats_client_run(const struct child_context *ctx)
 	}
 	if (child_drop_privileges(cfg) < 0)
 		return CHILD_EXIT_STARTUP;
-	co.reply_buf = malloc(IPC_MAX_BODY);
-	if (!co.reply_buf)
+	if (ipc_receiver_init(&co.rx, IPC_ROLE_NATS, on_reply, NULL) < 0)
 		return CHILD_EXIT_STARTUP;
-	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, 64);
+	co.reply_buf = co.rx.buf;
+	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof r, 0) == sizeof r)
 		co.next_id = (uint64_t)r << 32;
@@ -244,6 +251,6 @@ int nats_client_run(const struct child_context *ctx)
 	OPENSSL_cleanse(co.seed, sizeof co.seed);
 	ipc_channel_clear(&co.to_verifier);
 	registry_close(&co.registry);
-	free(co.reply_buf);
+	ipc_receiver_free(&co.rx);
 	return 0;
 }

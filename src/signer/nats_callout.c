@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,8 +128,9 @@ static int sign_response(const struct config *cfg, const struct nats_keys *keys,
 	return rc;
 }
 
-void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, const struct ipc_nats_request *rq, const char *data, size_t len,
-			 struct ipc_nats_reply *reply, struct buf *response)
+static void handle(const struct config *cfg, const struct nats_keys *keys, const struct ipc_nats_request *rq,
+		   const char *data, size_t len, struct ipc_nats_reply *reply, struct buf *response, uint8_t *opened,
+		   size_t opened_cap)
 {
 	memset(reply, 0, sizeof *reply);
 	if (!keys->has_issuer) {
@@ -137,18 +139,19 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 	}
 	int64_t now = (int64_t)time(NULL);
 	/* A sealed request: open it with our curve key, and seal the answer back. */
-	static uint8_t opened[IPC_MAX_BODY];
 	uint8_t server_xkey[32];
 	bool sealed = rq->server_xkey[0] != '\0';
 	if (sealed) {
 		int n = -1;
-		if (!keys->has_xkey)
+		if (!opened)
+			snprintf(reply->detail, sizeof reply->detail, "out of memory");
+		else if (!keys->has_xkey)
 			snprintf(reply->detail, sizeof reply->detail, "the request is sealed but --nats-xkey-seed is not set");
 		else if (nkey_decode_public(rq->server_xkey, strlen(rq->server_xkey), NKEY_PREFIX_CURVE, server_xkey) < 0 ||
-			 (n = xkey_open(keys->xkey_seed, server_xkey, (const uint8_t *)data, len, opened, sizeof opened)) < 0)
+			 (n = xkey_open(keys->xkey_seed, server_xkey, (const uint8_t *)data, len, opened, opened_cap)) < 0)
 			snprintf(reply->detail, sizeof reply->detail, "the sealed request does not open with our xkey");
 		if (n < 0) {
-			reply->error = API_BAD_REQUEST;
+			reply->error = opened ? API_BAD_REQUEST : API_INTERNAL;
 			return;
 		}
 		data = (const char *)opened;
@@ -190,4 +193,14 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 		reply->error = API_INTERNAL;
 		log_error("cannot sign a NATS authorization response");
 	}
+}
+
+void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, const struct ipc_nats_request *rq, const char *data, size_t len,
+			 struct ipc_nats_reply *reply, struct buf *response)
+{
+	/* A sealed request opens into a buffer of its own (heap, not static). */
+	bool sealed = rq->server_xkey[0] != '\0';
+	uint8_t *opened = sealed ? malloc(IPC_MAX_BODY) : NULL;
+	handle(cfg, keys, rq, data, len, reply, response, opened, IPC_MAX_BODY);
+	free(opened);
 }

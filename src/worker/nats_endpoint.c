@@ -9,15 +9,11 @@
 
 static void send_to_verifier(struct worker *w, struct connection *c, const struct ipc_nats_request *rq)
 {
-	static unsigned char msg[IPC_MAX_BODY];
 	size_t len = c->req.body.len;
 	c->ipc_id = ((uint64_t)c->slot << 32) | ++w->next_sequence;
 	c->stage = rq->stage == NATS_STAGE_CHECK ? STAGE_NATS_CHECK : STAGE_NATS_ANSWER;
 	c->phase = PHASE_WAITING;
-	memcpy(msg, rq, sizeof *rq);
-	memcpy(msg + sizeof *rq, c->req.body.data, len);
-	if (sizeof *rq + len > IPC_MAX_BODY ||
-	    ipc_send(&w->to_verifier, IPC_NATS_REQUEST, 0, c->ipc_id, msg, sizeof *rq + len) < 0) {
+	if (ipc_send2(&w->to_verifier, IPC_NATS_REQUEST, 0, c->ipc_id, rq, sizeof *rq, c->req.body.data, len) < 0) {
 		c->stage = STAGE_NONE;
 		c->ipc_id = 0;
 		c->phase = PHASE_READING;
