@@ -15,6 +15,7 @@
 #include "common/base/log.h"
 #include "common/proc/ipc_msg.h"
 #include "common/proc/sandbox.h"
+#include "probes/forged_insert.h"
 #include "worker/worker.h"
 
 enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
@@ -166,6 +167,9 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	if (sandbox_enter(SANDBOX_WORKER) < 0)
 		return -1;
 	sandbox_test_probe("worker", cfg->db_path);
+#ifdef KEZ_TEST_HOOKS
+	probe_forged_insert(ctx, &w->to_writer);
+#endif
 	return 0;
 }
 

@@ -24,7 +24,8 @@
 
 #define BATCH_MAX          512  /* inserts in one transaction */
 #define BURST_PER_PEER     64   /* taken from one worker before the next one's turn */
-#define REFUSAL_LOG_MS     1000 /* at most one line a second about refused inserts */
+#define REFUSAL_LOG_MS     1000 /* lines about refused inserts: at most */
+#define REFUSAL_LOG_LINES  5    /* this many a second */
 #define READER_CHECK_MS    5000
 #define POLL_MS            500  /* how soon a stop request is noticed at the latest */
 #define MAX_EVENTS         64
@@ -290,7 +291,7 @@ static int setup(struct writer *w, const struct child_context *ctx)
 {
 	w->ctx = ctx;
 	w->epoll_fd = -1;
-	w->refusal_log = (struct log_limit)LOG_LIMIT_INIT(REFUSAL_LOG_MS);
+	w->refusal_log = (struct log_limit)LOG_LIMIT_INIT(REFUSAL_LOG_MS, REFUSAL_LOG_LINES);
 	char err[512];
 	if (registry_open(&w->registry, ctx->cfg->db_path, ctx->cfg->map_size, true, err, sizeof err) < 0) {
 		log_error("%s", err);

@@ -10,6 +10,7 @@
 #include "common/proc/ipc_msg.h"
 
 #define DROP_LOG_INTERVAL_MS 1000
+#define DROP_LOG_LINES       3 /* an interval, whatever a peer sends */
 
 int ipc_receiver_init(struct ipc_receiver *rx, unsigned self_role, ipc_dispatch_fn dispatch, void *arg)
 {
@@ -17,7 +18,7 @@ int ipc_receiver_init(struct ipc_receiver *rx, unsigned self_role, ipc_dispatch_
 	rx->self_role = self_role;
 	rx->dispatch = dispatch;
 	rx->arg = arg;
-	rx->drop_log = (struct log_limit)LOG_LIMIT_INIT(DROP_LOG_INTERVAL_MS);
+	rx->drop_log = (struct log_limit)LOG_LIMIT_INIT(DROP_LOG_INTERVAL_MS, DROP_LOG_LINES);
 	rx->buf = malloc(IPC_MAX_BODY);
 	return rx->buf ? 0 : -1;
 }
