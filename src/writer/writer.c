@@ -13,19 +13,16 @@
 
 #include "common/proc/child.h"
 #include "common/base/clock.h"
-#include "common/proc/attest.h"
 #include "common/proc/ipc.h"
 #include "common/proc/ipc_drain.h"
-#include "common/proc/log_limit.h"
 #include "common/base/log.h"
 #include "common/proc/peer_set.h"
 #include "common/kez/registry.h"
 #include "common/proc/sandbox.h"
+#include "writer/insert_gate.h"
 
 #define BATCH_MAX          512  /* inserts in one transaction */
 #define BURST_PER_PEER     64   /* taken from one worker before the next one's turn */
-#define REFUSAL_LOG_MS     1000 /* lines about refused inserts: at most */
-#define REFUSAL_LOG_LINES  5    /* this many a second */
 #define READER_CHECK_MS    5000
 #define POLL_MS            500  /* how soon a stop request is noticed at the latest */
 #define MAX_EVENTS         64
@@ -52,7 +49,7 @@ struct writer {
 	size_t                      batch_len;
 	time_t                      last_full_log;
 	time_t                      last_reply_warning;
-	struct log_limit            refusal_log;
+	struct insert_gate          gate;
 };
 
 /* One clear line, at most once a second, however many inserts it refuses. */
@@ -92,39 +89,6 @@ static void send_reply(struct writer *w, unsigned peer, uint64_t id, const struc
 		peer_set_watch(&w->links, peer, true);
 }
 
-/* The writer trusts no worker: it stores only what the verifier attested,
- * and applies the handle rules and the reserved list itself. API_OK, or
- * the error the refusal is answered with (*why: for the log). */
-static enum api_error refusal(const struct writer *w, const struct ipc_insert_request *rq, const char **why)
-{
-	*why = NULL;
-	if (rq->handle_len > HANDLE_MAX_LEN || !handle_is_valid(rq->handle, rq->handle_len)) {
-		*why = "not a valid handle";
-		return API_INVALID_HANDLE;
-	}
-	if (reserved_list_contains(w->ctx->reserved, rq->handle, rq->handle_len)) {
-		*why = "a reserved handle";
-		return API_HANDLE_RESERVED;
-	}
-	if (!attest_insert_check(w->ctx->attest, rq->handle, rq->handle_len, rq->primary, rq->mac)) {
-		*why = "no valid attestation from the verifier";
-		return API_FORBIDDEN;
-	}
-	return API_OK;
-}
-
-static void note_refusal(struct writer *w, unsigned peer, const struct ipc_insert_request *rq, const char *why)
-{
-	unsigned long held_back = 0;
-	if (!log_limit_allow(&w->refusal_log, monotonic_ms(), &held_back))
-		return;
-	/* The handle is printed only when it is one: a hostile one could be anything. */
-	bool printable = rq->handle_len <= HANDLE_MAX_LEN && handle_is_valid(rq->handle, rq->handle_len);
-	log_warn("refused an insert from worker link %u%s%.*s%s: %s; nothing stored%s", peer + 1,
-		 printable ? " for '" : "", printable ? (int)rq->handle_len : 0, rq->handle, printable ? "'" : "",
-		 why, held_back ? " (more refusals were not logged)" : "");
-}
-
 static enum api_error insert(struct writer *w, MDB_txn *txn, const struct pending_insert *p, int64_t now,
 			     int64_t *at)
 {
@@ -149,10 +113,8 @@ static void take_one(struct writer *w, unsigned peer, uint64_t id, const struct 
 	memset(p, 0, sizeof *p);
 	p->peer = peer;
 	p->id = id;
-	const char *why;
-	enum api_error e = refusal(w, rq, &why);
+	enum api_error e = insert_gate_check(&w->gate, peer, rq);
 	if (e != API_OK) {
-		note_refusal(w, peer, rq, why);
 		p->reply.error = (uint32_t)e;
 		return;
 	}
@@ -291,7 +253,7 @@ static int setup(struct writer *w, const struct child_context *ctx)
 {
 	w->ctx = ctx;
 	w->epoll_fd = -1;
-	w->refusal_log = (struct log_limit)LOG_LIMIT_INIT(REFUSAL_LOG_MS, REFUSAL_LOG_LINES);
+	insert_gate_init(&w->gate, ctx->reserved, ctx->attest);
 	char err[512];
 	if (registry_open(&w->registry, ctx->cfg->db_path, ctx->cfg->map_size, true, err, sizeof err) < 0) {
 		log_error("%s", err);
