@@ -140,10 +140,8 @@ ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	if (n == 0) {
-		memset(h, 0, sizeof *h);
-		return 0;
-	}
+	if (n == 0)
+		return 0; /* *h is all zero: end of file */
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof *h ||
 	    h->type == 0 || h->length != (size_t)n - sizeof *h) {
 		errno = EPROTO;
