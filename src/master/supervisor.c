@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/proc/attest.h"
 #include "common/proc/child.h"
 #include "common/proc/ipc.h"
 #include "common/base/clock.h"
@@ -46,6 +47,7 @@ struct supervisor {
 	const struct config *cfg;
 	struct nats_keys    *keys;
 	const struct reserved_list *reserved;
+	struct attest_key   *attest;              /* the verifier's proof to the writer (attest.h) */
 	struct shared_state *state;
 	int                  listen_fd;
 	int                  signal_fd;
@@ -132,6 +134,8 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 	close_foreign_fds(sv, s);
 	/* Secrets stay only in the process whose job needs them. */
 	nats_keys_keep(sv->keys, s->role == ROLE_NATS, s->role == ROLE_VERIFIER);
+	if (s->role != ROLE_VERIFIER && s->role != ROLE_WRITER)
+		attest_key_wipe(sv->attest);
 
 	int *ends = calloc(sv->n_links + 1, sizeof *ends);
 	if (!ends)
@@ -140,6 +144,7 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.cfg = sv->cfg,
 		.nats_keys = sv->keys,
 		.reserved = sv->reserved,
+		.attest = sv->attest,
 		.state = sv->state,
 		.index = s->index,
 		.listen_fd = -1,
@@ -449,8 +454,13 @@ static int setup(struct supervisor *sv)
 	sv->links = calloc(sv->n_links, sizeof *sv->links);
 	sv->n_slots = 2 * n + 3;
 	sv->slots = calloc(sv->n_slots, sizeof *sv->slots);
-	if (!sv->links || !sv->slots) {
+	sv->attest = calloc(1, sizeof *sv->attest);
+	if (!sv->links || !sv->slots || !sv->attest) {
 		log_error("out of memory");
+		return -1;
+	}
+	if (attest_key_generate(sv->attest) < 0) {
+		log_error("cannot make the attestation key (RAND_bytes failed)");
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv->control_verifier) < 0 ||
@@ -508,6 +518,9 @@ static void teardown(struct supervisor *sv)
 		close(sv->signal_fd);
 	free(sv->links);
 	free(sv->slots);
+	if (sv->attest)
+		attest_key_wipe(sv->attest);
+	free(sv->attest);
 }
 
 static int run(struct supervisor *sv);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/base/clock.h"
+#include "common/proc/ipc_drain.h"
 #include "common/base/log.h"
 #include "common/kez/ed25519.h"
 #include "common/nats/nkeys.h"
@@ -30,7 +31,9 @@ struct callout {
 	uint64_t                    next_id;
 	natsConnection             *nc;
 	uint8_t                     seed[32]; /* the service's own nkey seed */
-	unsigned char              *reply_buf;
+	struct ipc_receiver         rx;
+	uint64_t                    awaited;   /* the id ask_verifier waits for */
+	ssize_t                     reply_len; /* -1 until it came */
 };
 
 static struct callout co;
@@ -65,34 +68,43 @@ static void on_reconnected(natsConnection *nc, void *closure)
 	log_info("reconnected to NATS");
 }
 
+/* The awaited reply stops the drain, so that it stays in the buffer; any
+ * other is a stale answer to an earlier, abandoned request. */
+static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
+{
+	(void)arg;
+	(void)ch;
+	(void)body;
+	if (h->type != IPC_NATS_REPLY || h->id != co.awaited)
+		return 0;
+	co.reply_len = (ssize_t)len;
+	return 1;
+}
+
 /* Waits for the reply to `id`, re-sending the request to a verifier that
  * replaced the one it went to (a dead verifier's unread questions are lost).
- * 0 with the answer in *a (pointing into co.reply_buf), or -1 when there was
- * none in time or the link is gone. */
+ * 0 with the answer in *a (pointing into the receive buffer), or -1 when
+ * there was none in time or the link is gone. */
 static int await_verifier(uint64_t id, const char *xkey, const char *data, size_t len, struct nats_ask_answer *a)
 {
 	struct shared_state *st = co.ctx->state;
 	unsigned generation = atomic_load(&st->verifier_generation);
 	long long deadline = monotonic_ms() + VERIFIER_WAIT_MS;
+	co.awaited = id;
+	co.reply_len = -1;
 	for (;;) {
 		(void)ipc_flush(&co.to_verifier);
-		struct ipc_header h;
-		ssize_t n = ipc_recv(co.to_verifier.fd, &h, co.reply_buf, IPC_MAX_BODY);
-		if (n == 0 && h.type == 0) {
+		enum ipc_drain_result r = ipc_drain(&co.rx, &co.to_verifier, 0);
+		if (co.reply_len >= 0) {
+			if (nats_ask_read_reply(co.rx.buf, (size_t)co.reply_len, a) == 0)
+				return 0;
+			log_warn("dropped a malformed answer from the verifier");
+			co.reply_len = -1;
+		}
+		if (r == IPC_DRAIN_GONE) {
 			log_warn("the verifier link is closed");
 			return -1;
 		}
-		if (n >= 0 && h.type == IPC_NATS_REPLY && h.id == id) {
-			if (nats_ask_read_reply(co.reply_buf, (size_t)n, a) == 0)
-				return 0;
-			log_warn("dropped a malformed answer from the verifier");
-			return -1;
-		}
-		bool idle = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-		if (n < 0 && !idle && errno != EPROTO)
-			return -1;
-		/* else: nothing yet, a malformed message, or a stale answer to an
-		 * earlier, abandoned request */
 		long long left = deadline - monotonic_ms();
 		if (left <= 0)
 			return -1;
@@ -102,7 +114,7 @@ static int await_verifier(uint64_t id, const char *xkey, const char *data, size_
 			log_info("re-sending an authorization request to the new verifier");
 			(void)nats_ask_send(&co.to_verifier, id, xkey, data, len);
 		}
-		if (!idle)
+		if (r == IPC_DRAIN_MORE)
 			continue;
 		struct pollfd pfd = { .fd = co.to_verifier.fd,
 				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
@@ -201,10 +213,9 @@ int nats_client_run(const struct child_context *ctx)
 	memcpy(co.seed, ctx->nats_keys->service_seed, sizeof co.seed);
 	if (child_drop_privileges(cfg) < 0)
 		return CHILD_EXIT_STARTUP;
-	co.reply_buf = malloc(IPC_MAX_BODY);
-	if (!co.reply_buf)
+	if (ipc_receiver_init(&co.rx, IPC_ROLE_NATS, on_reply, NULL) < 0)
 		return CHILD_EXIT_STARTUP;
-	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, 64);
+	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof r, 0) == sizeof r)
 		co.next_id = (uint64_t)r << 32;
@@ -229,6 +240,6 @@ int nats_client_run(const struct child_context *ctx)
 	nats_Close();
 	OPENSSL_cleanse(co.seed, sizeof co.seed);
 	ipc_channel_clear(&co.to_verifier);
-	free(co.reply_buf);
+	ipc_receiver_free(&co.rx);
 	return 0;
 }

@@ -34,6 +34,8 @@ static int send_insert(struct worker *w, struct connection *c, uint16_t flags)
 	struct ipc_insert_request rq;
 	memset(&rq, 0, sizeof rq);
 	memcpy(rq.primary, c->primary, sizeof rq.primary);
+	/* The same attestation on a re-send: it is over the record, not the id. */
+	memcpy(rq.mac, c->attest_mac, sizeof rq.mac);
 	rq.handle_len = (uint8_t)c->handle_len;
 	memcpy(rq.handle, c->handle, c->handle_len);
 	return ipc_send(&w->to_writer, IPC_INSERT_REQUEST, flags, c->ipc_id, &rq, sizeof rq);
@@ -74,6 +76,7 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 	c->handle[v->handle_len] = '\0';
 	c->handle_len = v->handle_len;
 	memcpy(c->primary, v->primary, sizeof c->primary);
+	memcpy(c->attest_mac, v->mac, sizeof c->attest_mac);
 	c->ipc_id = next_id(w, c);
 	c->stage = STAGE_INSERT;
 	c->ipc_generation = w->seen_writer_generation;
@@ -119,12 +122,12 @@ void registration_on_reply(struct worker *w, const struct ipc_header *h, const v
 	struct connection *c = &w->conns[slot];
 	if (!c->in_use || c->ipc_id != h->id || c->phase != PHASE_WAITING)
 		return; /* stale: the connection closed, or this answer came twice */
-	if (h->type == IPC_VERIFY_REPLY && c->stage == STAGE_VERIFY && len == sizeof(struct ipc_verify_reply)) {
+	/* Sizes and senders were checked against the message table already. */
+	if (h->type == IPC_VERIFY_REPLY && c->stage == STAGE_VERIFY) {
 		struct ipc_verify_reply v;
 		memcpy(&v, body, sizeof v);
 		on_verified(w, c, &v);
-	} else if (h->type == IPC_INSERT_REPLY && c->stage == STAGE_INSERT &&
-		   len == sizeof(struct ipc_insert_reply)) {
+	} else if (h->type == IPC_INSERT_REPLY && c->stage == STAGE_INSERT) {
 		struct ipc_insert_reply r;
 		memcpy(&r, body, sizeof r);
 		on_inserted(w, c, &r);

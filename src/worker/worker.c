@@ -13,9 +13,11 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/proc/ipc_msg.h"
 #include "common/proc/sandbox.h"
 #include "worker/worker.h"
 #ifdef KEZ_TEST_HOOKS
+#include "probes/forged_insert.h"
 #include "probes/probes.h"
 #endif
 
@@ -24,7 +26,6 @@ enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
 #define ACCEPTS_PER_WAKEUP 64
 #define IPC_TIMEOUT_MS     5000
 #define LINGER_TIMEOUT_MS  2000
-#define MAX_QUEUED_IPC     65536
 #define GENERATION_POLL_MS 100
 #define DRAIN_MIN_MS       10000
 
@@ -68,23 +69,15 @@ static void read_replies(struct worker *w, struct ipc_channel *ch, uint32_t even
 		(void)ipc_flush(ch);
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
-	for (;;) {
-		struct ipc_header h;
-		ssize_t len = ipc_recv(ch->fd, &h, w->ipc_body, IPC_MAX_BODY);
-		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EPROTO) {
-				log_warn("dropped a malformed IPC message");
-				continue;
-			}
-			log_error("IPC receive: %s", strerror(errno));
-			return;
-		}
-		if (len == 0 && h.type == 0)
-			return;
-		registration_on_reply(w, &h, w->ipc_body, (size_t)len);
-	}
+	/* Edge-triggered: everything now, no burst limit. */
+	if (ipc_drain(&w->ipc_rx, ch, 0) == IPC_DRAIN_GONE)
+		log_warn("the %s closed its link", ipc_role_name(ch->peer_roles));
+}
+
+static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
+{
+	registration_on_reply(arg, h, body, len);
+	return 0;
 }
 
 static void close_idle(struct worker *w)
@@ -137,9 +130,9 @@ static int setup(struct worker *w, const struct child_context *ctx)
 
 	w->conns = calloc(cfg->max_connections, sizeof *w->conns);
 	w->free_slots = calloc(cfg->max_connections, sizeof *w->free_slots);
-	w->ipc_body = malloc(IPC_MAX_BODY);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->conns || !w->free_slots || !w->ipc_body || w->epoll_fd < 0) {
+	if (!w->conns || !w->free_slots || ipc_receiver_init(&w->ipc_rx, IPC_ROLE_WORKER, on_reply, w) < 0 ||
+	    w->epoll_fd < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -148,8 +141,8 @@ static int setup(struct worker *w, const struct child_context *ctx)
 		w->free_slots[i] = cfg->max_connections - 1 - i;
 	w->n_free = cfg->max_connections;
 
-	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, MAX_QUEUED_IPC);
-	ipc_channel_init(&w->to_writer, ctx->writer_fd, MAX_QUEUED_IPC);
+	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
+	ipc_channel_init(&w->to_writer, ctx->writer_fd, IPC_ROLE_WRITER, IPC_QUEUE_DEFAULT_BYTES);
 	w->seen_verifier_generation = atomic_load(&ctx->state->verifier_generation);
 	w->seen_writer_generation = atomic_load(&ctx->state->writer_generation);
 	if (getrandom(&w->next_sequence, sizeof w->next_sequence, 0) != sizeof w->next_sequence)
@@ -179,6 +172,7 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	sandbox_test_probe("worker", cfg->db_path);
 #ifdef KEZ_TEST_HOOKS
 	probe_nats_grant(ctx, &w->to_verifier);
+	probe_forged_insert(ctx, &w->to_writer);
 #endif
 	return 0;
 }
@@ -195,7 +189,7 @@ static void teardown(struct worker *w)
 	registry_close(&w->registry);
 	free(w->conns);
 	free(w->free_slots);
-	free(w->ipc_body);
+	ipc_receiver_free(&w->ipc_rx);
 	close(w->epoll_fd);
 }
 

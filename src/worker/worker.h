@@ -13,6 +13,7 @@
 #include "common/proc/child.h"
 #include "common/kez/handle.h"
 #include "common/proc/ipc.h"
+#include "common/proc/ipc_drain.h"
 #include "common/kez/registry.h"
 #include "worker/static_files.h"
 
@@ -95,6 +96,7 @@ struct connection {
 	char                  handle[HANDLE_MAX_LEN + 1];
 	size_t                handle_len;
 	uint8_t               primary[32];
+	uint8_t               attest_mac[ATTEST_MAC_LEN]; /* the verifier's, carried to the writer */
 
 	struct connection    *ready_next; /* more input to parse once others had a turn */
 	bool                  queued_ready;
@@ -124,7 +126,7 @@ struct worker {
 	unsigned                    seen_verifier_generation;
 	unsigned                    seen_writer_generation;
 	uint32_t                    next_sequence;
-	unsigned char              *ipc_body; /* receive buffer, IPC_MAX_BODY */
+	struct ipc_receiver         ipc_rx;   /* replies from both */
 
 	struct connection          *conns;    /* max_connections slots */
 	unsigned                   *free_slots;

@@ -6,6 +6,7 @@
 #include "common/config/config.h"
 #include "common/kez/handle.h"
 #include "common/nats/nats_keys.h"
+#include "common/proc/attest.h"
 #include "common/proc/shared_state.h"
 
 /* Exit status of a child that could not start (bad DB path, ...): the master
@@ -16,6 +17,7 @@ struct child_context {
 	const struct config *cfg;
 	const struct nats_keys *nats_keys;  /* only the seeds this role uses are left */
 	const struct reserved_list *reserved;
+	const struct attest_key *attest;    /* verifier and writer only; wiped in the others */
 	struct shared_state *state;
 	unsigned             index;       /* worker number from 1; 0 for the singletons */
 	int                  listen_fd;   /* worker: the shared listening socket */

@@ -13,15 +13,7 @@ int nats_ask_send(struct ipc_channel *ch, uint64_t id, const char *server_xkey, 
 		return -1;
 	if (server_xkey)
 		memcpy(rq.server_xkey, server_xkey, strlen(server_xkey) + 1);
-	unsigned char *msg = malloc(sizeof rq + len);
-	if (!msg)
-		return -1;
-	memcpy(msg, &rq, sizeof rq);
-	if (len)
-		memcpy(msg + sizeof rq, request, len);
-	int rc = ipc_send(ch, IPC_NATS_REQUEST, 0, id, msg, sizeof rq + len);
-	free(msg);
-	return rc;
+	return ipc_send2(ch, IPC_NATS_REQUEST, 0, id, &rq, sizeof rq, request, len);
 }
 
 int nats_ask_read_reply(const void *body, size_t len, struct nats_ask_answer *out)
