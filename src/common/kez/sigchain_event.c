@@ -226,7 +226,7 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 
 	/* 7 */
 	if (p->chain_hex && memcmp(path_key, f->chain, sizeof path_key) != 0)
-		return say(d, API_CHAIN_MISMATCH, "payload.chain is not the chain this path names (ed25519:%.64s)",
+		return say(d, API_CHAIN_MISMATCH, "payload.chain must be ed25519:%.64s, the chain being appended to",
 			   p->chain_hex);
 
 	/* 8 */
