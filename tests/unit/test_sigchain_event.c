@@ -345,3 +345,34 @@ UNIT_TEST(sigchain_instants_and_wire)
 	sigchain_hash_format(f.hash, text);
 	CHECK(sigchain_hash_parse(text, strlen(text), back) == 0 && memcmp(back, f.hash, 32) == 0);
 }
+
+UNIT_TEST(sigchain_event_reused)
+{
+	struct sc_key k;
+	sc_key_make(1, &k);
+	struct buf big, small;
+	buf_init(&big, SC_MAX);
+	buf_init(&small, SC_MAX);
+	char pad[2001];
+	memset(pad, 'p', 2000);
+	pad[2000] = '\0';
+	REQUIRE(sc_event(&big, &k, k.pub, 1, NULL, SIGCHAIN_OP_ADD, SC_NOW_TXT,
+			 json_pack("{s:s, s:s}", "subject", "a:b", "pad", pad)) == 0);
+	REQUIRE(sc_event(&small, &k, k.pub, 1, NULL, SIGCHAIN_OP_ADD, SC_NOW_TXT, json_pack("{s:s}", "subject", "a:b")) == 0);
+	struct sigchain_event ev;
+	sigchain_event_init(&ev);
+	char detail[256];
+	/* one event struct through a large event, a small one and a failure */
+	CHECK_EQ_INT(sc_parse(big.data, k.hex, &ev, detail, sizeof detail), API_OK);
+	CHECK_EQ_INT(ev.event_jcs.len, big.len);
+	CHECK_EQ_INT(sc_parse(small.data, k.hex, &ev, detail, sizeof detail), API_OK);
+	CHECK(ev.event_jcs.len == small.len && memcmp(ev.event_jcs.data, small.data, small.len) == 0);
+	CHECK_EQ_INT(sigchain_event_verify(&ev, detail, sizeof detail), API_OK);
+	CHECK_EQ_INT(sc_parse("{}", k.hex, &ev, detail, sizeof detail), API_INVALID_ENVELOPE);
+	CHECK_EQ_INT(ev.event_jcs.len, 0);
+	CHECK_EQ_INT(ev.payload_jcs.len, 0);
+	CHECK_EQ_INT(sigchain_event_verify(&ev, detail, sizeof detail), API_INVALID_SIGNATURE);
+	sigchain_event_free(&ev);
+	buf_free(&big);
+	buf_free(&small);
+}

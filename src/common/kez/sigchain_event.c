@@ -283,10 +283,7 @@ static enum api_error canonical_forms(json_t *root, size_t body_len, struct sigc
 	/* Numbers may grow ("1e20" is written as 21 digits), strings never do:
 	 * 6 times the body is more than any event needs. */
 	size_t max = body_len < (SIZE_MAX - 64) / 6 ? 6 * body_len + 64 : SIZE_MAX;
-	buf_free(&ev->payload_jcs);
-	buf_free(&ev->event_jcs);
-	buf_init(&ev->payload_jcs, max);
-	buf_init(&ev->event_jcs, max);
+	ev->payload_jcs.max = ev->event_jcs.max = max; /* a reused event keeps its memory */
 	if (jcs_serialize(json_object_get(root, "payload"), &ev->payload_jcs) < 0 ||
 	    jcs_serialize(root, &ev->event_jcs) < 0 ||
 	    sigchain_sha256(ev->event_jcs.data, ev->event_jcs.len, ev->f.hash) < 0)
@@ -317,6 +314,8 @@ enum api_error sigchain_event_parse(const char *body, size_t len, const struct s
 		detail[0] = '\0';
 	memset(&ev->f, 0, sizeof ev->f);
 	ev->sig_ok_text = false;
+	buf_reset(&ev->payload_jcs);
+	buf_reset(&ev->event_jcs);
 
 	/* 3 */
 	bool reals;
