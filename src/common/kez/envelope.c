@@ -10,7 +10,7 @@
 #include "common/base/buf.h"
 #include "common/kez/ed25519.h"
 #include "common/kez/jcs.h"
-#include "common/kez/json_caps.h"
+#include "common/kez/json_body.h"
 #include "common/kez/key_text.h"
 #include "common/kez/rfc3339.h"
 
@@ -18,8 +18,7 @@
 #define PAYLOAD_TYPE  "kez.chat.handle_registration"
 #define ALGORITHM     "ed25519-sha512-jcs"
 
-/* How much of a client's text a message may quote. */
-#define QUOTE_MAX 40
+#define QUOTE_MAX JSON_QUOTE_MAX
 
 /* --- messages ------------------------------------------------------------ */
 
@@ -41,42 +40,10 @@ static enum api_error say(const struct detail *d, enum api_error e, const char *
 	return e;
 }
 
-/* Text from outside as a message may show it: at most QUOTE_MAX bytes of
- * printable ASCII, anything else (and, when it will sit between quotes, '"'
- * and '\\') shown as '?'. */
-static void quote_bytes(const char *s, size_t n, bool in_quotes, char out[QUOTE_MAX + 4])
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o < QUOTE_MAX; i++) {
-		bool plain = s[i] >= 0x20 && s[i] < 0x7f && !(in_quotes && (s[i] == '"' || s[i] == '\\'));
-		out[o++] = plain ? s[i] : '?';
-	}
-	if (n > QUOTE_MAX) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
 /* A client's string, to be shown between quotes. */
 static void quote(const json_t *s, char out[QUOTE_MAX + 4])
 {
-	quote_bytes(json_string_value(s), json_string_length(s), true, out);
-}
-
-static const char *kind_of(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: break;
-	}
-	return "null";
+	json_quote_bytes(json_string_value(s), json_string_length(s), true, out);
 }
 
 /* "payload.handle is missing; ..." or "... must be a string, not a number". */
@@ -84,25 +51,7 @@ static enum api_error say_wrong_kind(const struct detail *d, const char *path, c
 {
 	if (!v)
 		return say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
-	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, kind_of(v));
-}
-
-/* --- check 3: one JSON object --------------------------------------------- */
-
-/* JSON_REJECT_DUPLICATES catches duplicate names at any depth; jansson
- * itself refuses invalid UTF-8 and lone surrogate escapes. */
-static json_t *decode(const char *body, size_t len, bool *numbers_as_reals, json_error_t *err)
-{
-	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
-	*numbers_as_reals = false;
-	json_t *root = json_loadb(body, len, flags, err);
-	/* An integer too big for json_int_t is still valid JSON, and JCS reads
-	 * every number as a double anyway: read them all as doubles. */
-	if (!root && json_error_code(err) == json_error_numeric_overflow) {
-		*numbers_as_reals = true;
-		root = json_loadb(body, len, flags | JSON_DECODE_INT_AS_REAL, err);
-	}
-	return root;
+	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
 }
 
 /* --- check 4: the shape --------------------------------------------------- */
@@ -275,25 +224,12 @@ enum api_error envelope_check(const char *body, size_t len, const struct envelop
 	if (d.cap)
 		detail[0] = '\0';
 
-	/* 3: the cost caps first, on the raw bytes, so an expensive body is
-	 * refused before jansson allocates anything for it */
-	enum json_caps_verdict cost = json_caps_check(body ? body : "", body ? len : 0);
-	if (cost != JSON_CAPS_OK)
-		return say(&d, API_MALFORMED_JSON, "%s", json_caps_reason(cost));
-	json_error_t err;
+	/* 3: json_body_load applies the cost caps first, on the raw bytes */
 	bool numbers_as_reals;
-	json_t *root = decode(body ? body : "", body ? len : 0, &numbers_as_reals, &err);
-	if (!root) {
-		char why[QUOTE_MAX + 4];
-		quote_bytes(err.text, strlen(err.text), false, why); /* it may quote the body */
-		return say(&d, API_MALFORMED_JSON, "the body is not valid JSON: %s (line %d, column %d)", why, err.line,
-			   err.column);
-	}
-	enum api_error e;
-	if (!json_is_object(root))
-		e = say(&d, API_MALFORMED_JSON, "the body is %s; it must be one JSON object", kind_of(root));
-	else
-		e = check_decoded(root, numbers_as_reals, len, policy, out, &d);
+	json_t *root = json_body_load(body, len, &numbers_as_reals, d.text, d.cap);
+	if (!root)
+		return API_MALFORMED_JSON;
+	enum api_error e = check_decoded(root, numbers_as_reals, len, policy, out, &d);
 	json_decref(root);
 	return e;
 }
