@@ -23,6 +23,7 @@
 #include "common/proc/sandbox.h"
 #include "common/kez/registry.h"
 #include "common/nats/xkey.h"
+#include "signer/event_check.h"
 #include "signer/nats_callout.h"
 
 /* Messages taken from one worker before looking at the next: fairness. */
@@ -102,6 +103,8 @@ static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *
 		answer_verify(v, ch, h, body, len);
 	else if (h->type == IPC_NATS_REQUEST)
 		answer_nats(v, ch, h, body, len);
+	else if (h->type == IPC_EVENT_VERIFY_REQUEST)
+		event_check_answer(v->ctx->attest, ch, h, body, len);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
-/* The writer: the registry's only read-write owner. Inserts that arrive
- * together share one LMDB transaction (group commit); each answer leaves only
- * after that transaction is synced to disk. A batch too big for what is left
+/* The writer: the registry's only read-write owner. Inserts and sigchain
+ * appends that arrive together share one LMDB transaction (group commit);
+ * each answer leaves only after that transaction is synced to disk. A batch too big for what is left
  * of the map falls back to one transaction an insert, so a nearly full
  * registry still takes what fits. */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "common/proc/peer_set.h"
 #include "common/kez/registry.h"
 #include "common/proc/sandbox.h"
+#include "writer/chain_append.h"
 #include "writer/insert_gate.h"
 
 #define BATCH_MAX          512  /* inserts in one transaction */
@@ -30,10 +31,12 @@
 struct pending_insert {
 	unsigned                  peer;
 	uint64_t                  id;
+	uint16_t                  type;  /* IPC_INSERT_REQUEST or IPC_APPEND_REQUEST */
 	bool                      valid; /* false: refused before reaching the registry */
 	bool                      retry;
 	struct ipc_insert_request request;
 	struct ipc_insert_reply   reply;
+	struct chain_append      *append; /* appends: the event and its answer */
 };
 
 struct writer {
@@ -50,6 +53,7 @@ struct writer {
 	time_t                      last_full_log;
 	time_t                      last_reply_warning;
 	struct insert_gate          gate;
+	struct append_gate          append_gate;
 };
 
 /* One clear line, at most once a second, however many inserts it refuses. */
@@ -70,14 +74,18 @@ static void drop_peer(struct writer *w, unsigned i)
 	w->peer_ready[i] = false;
 }
 
-static void send_reply(struct writer *w, unsigned peer, uint64_t id, const struct ipc_insert_reply *r)
+static void send_reply(struct writer *w, const struct pending_insert *p)
 {
 	/* A link that ended while its batch was committing has nobody left to
 	 * hear the answer. */
+	unsigned peer = p->peer;
 	if (!peer_set_live(&w->links, peer))
 		return;
 	struct ipc_channel *ch = &w->links.peers[peer];
-	if (ipc_send(ch, IPC_INSERT_REPLY, 0, id, r, sizeof *r) < 0) {
+	int sent = p->type == IPC_APPEND_REQUEST
+			   ? ipc_send(ch, IPC_APPEND_REPLY, 0, p->id, &p->append->reply, sizeof p->append->reply)
+			   : ipc_send(ch, IPC_INSERT_REPLY, 0, p->id, &p->reply, sizeof p->reply);
+	if (sent < 0) {
 		time_t now = time(NULL);
 		if (now != w->last_reply_warning) {
 			w->last_reply_warning = now;
@@ -104,6 +112,37 @@ static void decide(struct writer *w, struct pending_insert *p, enum api_error e,
 	p->reply.registered_at = e == API_OK ? at : 0;
 }
 
+/* An append into the open transaction: rows 14-21, then the event. */
+static void append_one(struct writer *w, struct pending_insert *p, MDB_txn *txn)
+{
+	if (chain_append_apply(&w->append_gate, &w->registry, txn, p->append) == API_STORAGE_FULL)
+		note_full(w);
+}
+
+/* Adds one sigchain append to the batch (see take_one). */
+static void take_append(struct writer *w, unsigned peer, uint64_t id, const void *body, size_t len)
+{
+	struct pending_insert *p = &w->batch[w->batch_len];
+	memset(p, 0, sizeof *p);
+	p->peer = peer;
+	p->id = id;
+	p->type = IPC_APPEND_REQUEST;
+	p->append = chain_append_take(&w->append_gate, peer, body, len);
+	if (!p->append) {
+		log_warn("out of memory for a sigchain append; its worker will time out");
+		return;
+	}
+	w->batch_len++;
+	if (!w->ctx->cfg->serve_sigchain) {
+		p->append->reply.error = API_NOT_FOUND;
+		return;
+	}
+	if (p->append->reply.error != API_OK)
+		return;
+	p->valid = true;
+	append_one(w, p, w->round_txn);
+}
+
 /* Adds one request to the batch, decided already: refused, or inserted
  * into the open transaction (none: it could not be opened). */
 static void take_one(struct writer *w, unsigned peer, uint64_t id, const struct ipc_insert_request *rq,
@@ -113,6 +152,7 @@ static void take_one(struct writer *w, unsigned peer, uint64_t id, const struct 
 	memset(p, 0, sizeof *p);
 	p->peer = peer;
 	p->id = id;
+	p->type = IPC_INSERT_REQUEST;
 	enum api_error e = insert_gate_check(&w->gate, peer, rq);
 	if (e != API_OK) {
 		p->reply.error = (uint32_t)e;
@@ -126,14 +166,19 @@ static void take_one(struct writer *w, unsigned peer, uint64_t id, const struct 
 	decide(w, p, e, at);
 }
 
-/* Called by ipc_drain for each INSERT_REQUEST (the only type the table lets
- * a worker send a writer), already checked for its exact size. */
+/* Called by ipc_drain for each INSERT_REQUEST and APPEND_REQUEST (the only
+ * types the table lets a worker send a writer), already checked for size. */
 static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
 	struct writer *w = arg;
-	struct ipc_insert_request rq;
-	memcpy(&rq, body, sizeof rq);
-	take_one(w, (unsigned)(ch - w->links.peers), h->id, &rq, h->flags);
+	unsigned peer = (unsigned)(ch - w->links.peers);
+	if (h->type == IPC_APPEND_REQUEST) {
+		take_append(w, peer, h->id, body, len);
+	} else {
+		struct ipc_insert_request rq;
+		memcpy(&rq, body, sizeof rq);
+		take_one(w, peer, h->id, &rq, h->flags);
+	}
 	return w->batch_len >= BATCH_MAX; /* full: the rest waits for the next round */
 }
 
@@ -160,6 +205,18 @@ static void commit_one_by_one(struct writer *w, int64_t now)
 		MDB_txn *txn;
 		int64_t at = 0;
 		enum api_error e = API_INTERNAL;
+		if (p->type == IPC_APPEND_REQUEST) {
+			if (registry_batch_begin(&w->registry, &txn) < 0) {
+				append_one(w, p, NULL);
+				continue;
+			}
+			append_one(w, p, txn);
+			if (p->append->reply.error != API_OK || p->append->reply.identical)
+				registry_batch_abort(txn);
+			else if (registry_batch_commit(txn) < 0)
+				p->append->reply.error = errno == MDB_MAP_FULL ? API_STORAGE_FULL : API_INTERNAL;
+			continue;
+		}
 		if (registry_batch_begin(&w->registry, &txn) == 0) {
 			e = insert(w, txn, p, now, &at);
 			if (e != API_OK)
@@ -212,14 +269,22 @@ static void run_batch(struct writer *w)
 	if (txn && registry_batch_commit(txn) < 0) {
 		if (errno == MDB_MAP_FULL)
 			commit_one_by_one(w, now);
-		else /* nothing of the batch is on disk: none of its inserts succeeded */
-			for (size_t i = 0; i < w->batch_len; i++)
-				if (w->batch[i].reply.error == API_OK)
-					decide(w, &w->batch[i], API_INTERNAL, 0);
+		else /* nothing of the batch is on disk: none of its writes succeeded */
+			for (size_t i = 0; i < w->batch_len; i++) {
+				struct pending_insert *p = &w->batch[i];
+				if (p->type == IPC_APPEND_REQUEST && p->append->reply.error == API_OK &&
+				    !p->append->reply.identical)
+					p->append->reply.error = API_INTERNAL;
+				else if (p->type == IPC_INSERT_REQUEST && p->reply.error == API_OK)
+					decide(w, p, API_INTERNAL, 0);
+			}
 	}
 	log_debug("batch of %zu done in %lld ms", w->batch_len, monotonic_ms() - started);
-	for (size_t i = 0; i < w->batch_len; i++)
-		send_reply(w, w->batch[i].peer, w->batch[i].id, &w->batch[i].reply);
+	for (size_t i = 0; i < w->batch_len; i++) {
+		send_reply(w, &w->batch[i]);
+		chain_append_free(w->batch[i].append);
+		w->batch[i].append = NULL;
+	}
 	w->batch_len = 0;
 }
 
@@ -254,6 +319,7 @@ static int setup(struct writer *w, const struct child_context *ctx)
 	w->ctx = ctx;
 	w->epoll_fd = -1;
 	insert_gate_init(&w->gate, ctx->reserved, ctx->attest);
+	append_gate_init(&w->append_gate, ctx->attest, ctx->cfg->max_chain_length, ctx->cfg->sigchain_registered_only);
 	char err[512];
 	if (registry_open(&w->registry, ctx->cfg->db_path, ctx->cfg->map_size, true, err, sizeof err) < 0) {
 		log_error("%s", err);

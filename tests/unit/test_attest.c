@@ -85,7 +85,8 @@ UNIT_TEST(attest_fields_are_length_prefixed)
 	/* a kind takes its own number of fields, and the encoding is bounded */
 	CHECK(attest_mac(&k, ATTEST_REGISTRY_INSERT, fa, 1, a) < 0);
 	CHECK(attest_mac(&k, ATTEST_KIND_COUNT, fa, 2, a) < 0);
-	const struct attest_field huge[2] = { { bytes, 1000 }, { bytes, 32 } };
+	/* longer than any IPC body: refused before a byte of it is read */
+	const struct attest_field huge[2] = { { bytes, (size_t)64 * 1024 + 1 }, { bytes, 32 } };
 	CHECK(attest_mac(&k, ATTEST_REGISTRY_INSERT, huge, 2, a) < 0);
 	CHECK(!attest_check(&k, ATTEST_REGISTRY_INSERT, huge, 2, a));
 }
@@ -111,4 +112,32 @@ UNIT_TEST(attest_without_a_key)
 	CHECK(attest_self_test(&k) < 0);
 	CHECK(attest_self_test(NULL) < 0);
 	attest_key_wipe(&k2);
+}
+
+/* Appends: the MAC binds the fields and the stored bytes, and no insert MAC
+ * passes as an append (nor the other way round). */
+UNIT_TEST(attest_append_binds_fields_and_bytes)
+{
+	struct attest_key k;
+	fixed_key(&k, 9);
+	uint8_t fields[182], mac[ATTEST_MAC_LEN];
+	memset(fields, 3, sizeof fields);
+	const char event[] = "{\"kez\":\"sigchain_event\"}";
+	REQUIRE(attest_append_mac(&k, fields, sizeof fields, event, sizeof event - 1, mac) == 0);
+	CHECK(attest_append_check(&k, fields, sizeof fields, event, sizeof event - 1, mac));
+	fields[100] ^= 1;
+	CHECK(!attest_append_check(&k, fields, sizeof fields, event, sizeof event - 1, mac));
+	fields[100] ^= 1;
+	CHECK(!attest_append_check(&k, fields, sizeof fields, event, sizeof event - 2, mac));
+	/* a long event (most of an IPC body) streams through */
+	static uint8_t big[60000];
+	REQUIRE(attest_append_mac(&k, fields, sizeof fields, big, sizeof big, mac) == 0);
+	CHECK(attest_append_check(&k, fields, sizeof fields, big, sizeof big, mac));
+	big[59999] = 1;
+	CHECK(!attest_append_check(&k, fields, sizeof fields, big, sizeof big, mac));
+	/* kinds are separated by their labels */
+	uint8_t insert_mac[ATTEST_MAC_LEN];
+	REQUIRE(attest_insert_mac(&k, (const char *)fields, 32, fields, insert_mac) == 0);
+	const struct attest_field same[2] = { { fields, 32 }, { fields, 32 } };
+	CHECK(!attest_check(&k, ATTEST_SIGCHAIN_APPEND, same, 2, insert_mac));
 }

@@ -16,7 +16,7 @@ enum {
 	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
-	OPT_NATS_HTTP_CALLOUT,
+	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
 	OPT_HELP, OPT_VERSION,
 };
 
@@ -55,6 +55,9 @@ static const struct setting settings[] = {
 	{ OPT_NATS_USER_TTL, "nats-user-ttl", "KEZ_CHAT_NATS_USER_TTL", "86400", "seconds a granted NATS login lasts before it is checked again (60-31536000)" },
 	{ OPT_NATS_XKEY_SEED, "nats-xkey-seed", "KEZ_CHAT_NATS_XKEY_SEED", NULL, "file with the curve seed (SX...) when auth_callout.xkey is set" },
 	/* A switch: the flag takes no value; the variable is 1/0, true/false, yes/no, on/off. */
+	{ OPT_SERVE, "serve", "KEZ_CHAT_SERVE", "registry", "APIs this instance serves: registry, sigchain, or registry,sigchain" },
+	{ OPT_SIGCHAIN_POLICY, "sigchain-policy", "KEZ_CHAT_SIGCHAIN_POLICY", "open", "who may keep a chain: open (any key) or registered (keys registered here)" },
+	{ OPT_MAX_CHAIN_LENGTH, "max-chain-length", "KEZ_CHAT_MAX_CHAIN_LENGTH", "10000", "events one sigchain may hold (1-2147483647)" },
 	{ OPT_NATS_HTTP_CALLOUT, "nats-http-callout", "KEZ_CHAT_NATS_HTTP_CALLOUT", NULL, "answer POST /internal/nats/auth (loopback only; needs --nats-issuer-seed)" },
 };
 
@@ -247,6 +250,22 @@ static void apply(struct config *c, int id, const char *v)
 	case OPT_NATS_USER_TTL: c->nats_user_ttl = (unsigned)parse_number(flag, v, 60, 31536000); break;
 	case OPT_NATS_XKEY_SEED: c->nats_xkey_seed_file = nonempty_path(flag, v); break;
 	case OPT_NATS_HTTP_CALLOUT: c->nats_http_callout = parse_switch(flag, v); break;
+	case OPT_SERVE:
+		if (strcmp(v, "registry") == 0)
+			c->serve_registry = true, c->serve_sigchain = false;
+		else if (strcmp(v, "sigchain") == 0)
+			c->serve_registry = false, c->serve_sigchain = true;
+		else if (strcmp(v, "registry,sigchain") == 0 || strcmp(v, "sigchain,registry") == 0)
+			c->serve_registry = c->serve_sigchain = true;
+		else
+			fail(flag, "'%s' is not registry, sigchain or registry,sigchain", v);
+		break;
+	case OPT_SIGCHAIN_POLICY:
+		if (strcmp(v, "open") != 0 && strcmp(v, "registered") != 0)
+			fail(flag, "'%s' is not open or registered", v);
+		c->sigchain_registered_only = strcmp(v, "registered") == 0;
+		break;
+	case OPT_MAX_CHAIN_LENGTH: c->max_chain_length = (uint32_t)parse_number(flag, v, 1, 2147483647); break;
 	default: break;
 	}
 }
@@ -315,6 +334,8 @@ void config_load(struct config *c, int argc, char **argv)
 		fail("nats-url", "the callout service needs credentials: --nats-seed FILE or --nats-user/--nats-password");
 	if (c->nats_url && !c->nats_issuer_seed_file)
 		fail("nats-url", "the auth callout needs --nats-issuer-seed FILE");
+	if (c->sigchain_registered_only && !(c->serve_registry && c->serve_sigchain))
+		fail("sigchain-policy", "registered needs --serve registry,sigchain (the registry it consults is this instance's)");
 	if (c->nats_http_callout && !c->nats_issuer_seed_file)
 		fail("nats-http-callout", "the auth callout needs --nats-issuer-seed FILE");
 }

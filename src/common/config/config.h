@@ -48,6 +48,11 @@ struct config {
 	const char *nats_account;
 	unsigned    nats_user_ttl;    /* seconds */
 	const char *nats_xkey_seed_file;
+	/* --serve: which APIs answer (healthz and the placeholder page always do) */
+	bool        serve_registry;     /* /v1/register, /v1/u/, WebFinger, the NATS callout */
+	bool        serve_sigchain;     /* /v1/sigchains/ */
+	bool        sigchain_registered_only; /* --sigchain-policy registered */
+	uint32_t    max_chain_length;
 	bool        nats_http_callout; /* POST /internal/nats/auth answers (loopback only) */
 };
 

@@ -2,18 +2,20 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <string.h>
 
-/* Statements are a few fixed fields: a bounded stack buffer holds any. */
-#define ATTEST_INPUT_MAX 512
+/* The longest field: a sigchain event's canonical bytes fit one IPC body. */
+#define ATTEST_FIELD_MAX (64u * 1024u)
 
 static const struct {
 	const char *label;
 	size_t      fields;
 } kinds[ATTEST_KIND_COUNT] = {
 	[ATTEST_REGISTRY_INSERT] = { "kez registry insert v1", 2 },
+	[ATTEST_SIGCHAIN_APPEND] = { "kez sigchain append v1", 2 },
 };
 
 int attest_key_generate(struct attest_key *k)
@@ -31,26 +33,24 @@ void attest_key_wipe(struct attest_key *k)
 	k->set = false;
 }
 
-static size_t encode(enum attest_kind kind, const struct attest_field *fields, size_t n, uint8_t *out)
+/* The statement fed to the MAC piece by piece: len8(label) || label, then
+ * be32(len) || bytes per field. Streaming keeps a sigchain event's bytes
+ * (up to an IPC body) out of any fixed buffer. */
+static int feed(EVP_MAC_CTX *ctx, enum attest_kind kind, const struct attest_field *fields, size_t n)
 {
 	const char *label = kinds[kind].label;
-	size_t label_len = strlen(label), at = 0;
-	out[at++] = (uint8_t)label_len;
-	memcpy(out + at, label, label_len);
-	at += label_len;
+	uint8_t label_len = (uint8_t)strlen(label);
+	if (!EVP_MAC_update(ctx, &label_len, 1) || !EVP_MAC_update(ctx, (const unsigned char *)label, label_len))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (at > ATTEST_INPUT_MAX - 4 || fields[i].len > ATTEST_INPUT_MAX - 4 - at)
-			return 0;
+		if (fields[i].len > ATTEST_FIELD_MAX)
+			return -1;
 		uint32_t len = (uint32_t)fields[i].len;
-		out[at++] = (uint8_t)(len >> 24);
-		out[at++] = (uint8_t)(len >> 16);
-		out[at++] = (uint8_t)(len >> 8);
-		out[at++] = (uint8_t)len;
-		if (len)
-			memcpy(out + at, fields[i].data, len);
-		at += len;
+		const uint8_t be[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+		if (!EVP_MAC_update(ctx, be, sizeof be) || (len && !EVP_MAC_update(ctx, fields[i].data, len)))
+			return -1;
 	}
-	return at;
+	return 0;
 }
 
 int attest_mac(const struct attest_key *k, enum attest_kind kind, const struct attest_field *fields, size_t n,
@@ -58,14 +58,14 @@ int attest_mac(const struct attest_key *k, enum attest_kind kind, const struct a
 {
 	if (!k || !k->set || (unsigned)kind >= ATTEST_KIND_COUNT || n != kinds[kind].fields)
 		return -1;
-	uint8_t input[ATTEST_INPUT_MAX];
-	size_t len = encode(kind, fields, n, input);
-	if (len == 0)
-		return -1;
-	unsigned int mac_len = 0;
-	int ok = HMAC(EVP_sha256(), k->bytes, (int)sizeof k->bytes, input, len, mac, &mac_len) != NULL &&
-		 mac_len == ATTEST_MAC_LEN;
-	OPENSSL_cleanse(input, len);
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end() };
+	size_t out_len = 0;
+	int ok = ctx && EVP_MAC_init(ctx, k->bytes, sizeof k->bytes, params) && feed(ctx, kind, fields, n) == 0 &&
+		 EVP_MAC_final(ctx, mac, &out_len, ATTEST_MAC_LEN) && out_len == ATTEST_MAC_LEN;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(hmac);
 	return ok ? 0 : -1;
 }
 
@@ -103,4 +103,18 @@ int attest_self_test(const struct attest_key *k)
 		return -1;
 	mac[0] ^= 1;
 	return attest_insert_check(k, "selftest", 8, zero_key, mac) ? -1 : 0;
+}
+
+int attest_append_mac(const struct attest_key *k, const uint8_t *fields, size_t fields_len, const void *event,
+		      size_t event_len, uint8_t mac[ATTEST_MAC_LEN])
+{
+	const struct attest_field f[2] = { { fields, fields_len }, { event, event_len } };
+	return attest_mac(k, ATTEST_SIGCHAIN_APPEND, f, 2, mac);
+}
+
+bool attest_append_check(const struct attest_key *k, const uint8_t *fields, size_t fields_len, const void *event,
+			 size_t event_len, const uint8_t mac[ATTEST_MAC_LEN])
+{
+	const struct attest_field f[2] = { { fields, fields_len }, { event, event_len } };
+	return attest_check(k, ATTEST_SIGCHAIN_APPEND, f, 2, mac);
 }

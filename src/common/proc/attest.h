@@ -10,8 +10,10 @@
  *   HMAC-SHA256(key, len8(label) || label || { be32(len) || bytes } per field)
  * Kinds:
  *   ATTEST_REGISTRY_INSERT  "kez registry insert v1": handle, primary key (32)
- * A sigchain append ("kez sigchain append v1": chain key, seq as be64, event
- * hash) is a new kind with its own label and fields in the same scheme. */
+ *   ATTEST_SIGCHAIN_APPEND  "kez sigchain append v1": the event's fields in
+ *       their wire form (sigchain_fields_encode: chain, seq, prev, op, ...,
+ *       event hash) and the event's canonical bytes, which the writer
+ *       stores as they are. */
 #ifndef KEZ_ATTEST_H
 #define KEZ_ATTEST_H
 
@@ -29,6 +31,7 @@ struct attest_key {
 
 enum attest_kind {
 	ATTEST_REGISTRY_INSERT = 0,
+	ATTEST_SIGCHAIN_APPEND,
 	ATTEST_KIND_COUNT
 };
 
@@ -55,6 +58,13 @@ int  attest_insert_mac(const struct attest_key *k, const char *handle, size_t ha
 		       uint8_t mac[ATTEST_MAC_LEN]);
 bool attest_insert_check(const struct attest_key *k, const char *handle, size_t handle_len,
 			 const uint8_t primary[32], const uint8_t mac[ATTEST_MAC_LEN]);
+
+/* Sigchain appends: exactly the fields the chain rules judge and the bytes
+ * the writer stores. */
+int  attest_append_mac(const struct attest_key *k, const uint8_t *fields, size_t fields_len, const void *event,
+		       size_t event_len, uint8_t mac[ATTEST_MAC_LEN]);
+bool attest_append_check(const struct attest_key *k, const uint8_t *fields, size_t fields_len, const void *event,
+			 size_t event_len, const uint8_t mac[ATTEST_MAC_LEN]);
 
 /* Makes and checks one MAC: libcrypto's HMAC is loaded before a sandbox
  * closes. 0, or -1 (no key, or HMAC does not work). */

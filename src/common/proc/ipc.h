@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "common/kez/handle.h"
+#include "common/kez/sigchain_event.h"
 #include "common/proc/attest.h"
 
 #define IPC_MAX_BODY   (64 * 1024)
@@ -36,6 +37,10 @@ enum ipc_type {
 	IPC_INSERT_REPLY,       /* writer -> worker: struct ipc_insert_reply */
 	IPC_NATS_REQUEST,       /* worker or NATS client -> verifier: struct ipc_nats_request + request bytes */
 	IPC_NATS_REPLY,         /* verifier -> asker: struct ipc_nats_reply + response JWT (may be empty) */
+	IPC_EVENT_VERIFY_REQUEST, /* worker -> verifier: struct ipc_event_verify_request + raw event bytes */
+	IPC_EVENT_VERIFY_REPLY,   /* verifier -> worker: struct ipc_event_verify_reply (+ JCS(event) when API_OK) */
+	IPC_APPEND_REQUEST,       /* worker -> writer: struct ipc_append_request + JCS(event) */
+	IPC_APPEND_REPLY,         /* writer -> worker: struct ipc_append_reply */
 	IPC_TYPE_END
 };
 
@@ -92,6 +97,42 @@ struct ipc_nats_reply {
 	char     detail[IPC_DETAIL_MAX]; /* why a request was refused, for the log */
 };
 
+/* A sigchain append, in two hops like a registration: the verifier checks
+ * rows 3-13 of SIGCHAIN.md's table and attests the event's fields and its
+ * canonical bytes; the writer checks the attestation, then rows 14-21
+ * against the stored chain. */
+#define IPC_CHAIN_HEX_MAX 64
+struct ipc_event_verify_request {
+	uint8_t chain_hex_len;              /* the path's {hex}: 0..64 bytes kept; 65 = longer (never a key) */
+	char    chain_hex[IPC_CHAIN_HEX_MAX]; /* not NUL-terminated */
+	uint8_t pad[7];
+};
+
+struct ipc_event_verify_reply {
+	uint32_t error;                            /* enum api_error; API_OK: rows 3-13 passed */
+	uint8_t  fields[SIGCHAIN_FIELDS_WIRE_LEN]; /* API_OK: sigchain_fields_encode of the event */
+	uint8_t  pad[2];
+	uint8_t  mac[ATTEST_MAC_LEN];              /* API_OK: attest_append_mac(fields, JCS(event)) */
+	char     detail[IPC_DETAIL_MAX];           /* NUL-terminated; "" = default message */
+};
+
+struct ipc_append_request {
+	uint8_t fields[SIGCHAIN_FIELDS_WIRE_LEN]; /* copied from the verify reply */
+	uint8_t pad[2];
+	uint8_t mac[ATTEST_MAC_LEN];
+};
+
+struct ipc_append_reply {
+	uint32_t error;        /* API_OK (201, or 200 when identical), a row's error, 503/507 cases */
+	uint8_t  identical;    /* row 14: the very same event was stored already */
+	uint8_t  has_head;     /* the chain has events (else length 0, head null) */
+	uint8_t  pad[2];
+	uint32_t length;       /* the chain now: after the append, or as it stands for the error */
+	uint8_t  head[SIGCHAIN_HASH_LEN];
+	uint8_t  signing_key[32];
+	char     detail[IPC_DETAIL_MAX];
+};
+
 _Static_assert(sizeof(struct ipc_header) == 16, "ipc_header: 16 bytes, no padding");
 _Static_assert(sizeof(struct ipc_verify_reply) == 4 + 4 + HANDLE_MAX_LEN + 32 + ATTEST_MAC_LEN + IPC_DETAIL_MAX,
 	       "ipc_verify_reply: no implicit padding");
@@ -101,6 +142,14 @@ _Static_assert(sizeof(struct ipc_insert_reply) == 16, "ipc_insert_reply: no impl
 _Static_assert(sizeof(struct ipc_nats_request) == 57, "ipc_nats_request: no implicit padding");
 _Static_assert(sizeof(struct ipc_nats_reply) == 4 + 2 + HANDLE_MAX_LEN + 2 + IPC_DETAIL_MAX,
 	       "ipc_nats_reply: no implicit padding");
+_Static_assert(sizeof(struct ipc_event_verify_request) == 1 + IPC_CHAIN_HEX_MAX + 7,
+	       "ipc_event_verify_request: no implicit padding");
+_Static_assert(sizeof(struct ipc_event_verify_reply) == 4 + SIGCHAIN_FIELDS_WIRE_LEN + 2 + ATTEST_MAC_LEN + IPC_DETAIL_MAX,
+	       "ipc_event_verify_reply: no implicit padding");
+_Static_assert(sizeof(struct ipc_append_request) == SIGCHAIN_FIELDS_WIRE_LEN + 2 + ATTEST_MAC_LEN,
+	       "ipc_append_request: no implicit padding");
+_Static_assert(sizeof(struct ipc_append_reply) == 12 + SIGCHAIN_HASH_LEN + 32 + IPC_DETAIL_MAX,
+	       "ipc_append_reply: no implicit padding");
 _Static_assert(HANDLE_MAX_LEN <= UINT8_MAX, "handle lengths travel in one byte");
 
 /* One end of a socketpair, non-blocking, with a queue (bounded in bytes) for

@@ -11,6 +11,14 @@ static const struct ipc_msg_spec table[] = {
 	  sizeof(struct ipc_nats_request), IPC_MAX_BODY },
 	{ IPC_NATS_REPLY, "NATS_REPLY", IPC_ROLE_VERIFIER, IPC_ROLE_WORKER | IPC_ROLE_NATS,
 	  sizeof(struct ipc_nats_reply), IPC_MAX_BODY },
+	{ IPC_EVENT_VERIFY_REQUEST, "EVENT_VERIFY_REQUEST", IPC_ROLE_WORKER, IPC_ROLE_VERIFIER,
+	  sizeof(struct ipc_event_verify_request), IPC_MAX_BODY },
+	{ IPC_EVENT_VERIFY_REPLY, "EVENT_VERIFY_REPLY", IPC_ROLE_VERIFIER, IPC_ROLE_WORKER,
+	  sizeof(struct ipc_event_verify_reply), IPC_MAX_BODY },
+	{ IPC_APPEND_REQUEST, "APPEND_REQUEST", IPC_ROLE_WORKER, IPC_ROLE_WRITER, sizeof(struct ipc_append_request) + 1,
+	  IPC_MAX_BODY },
+	{ IPC_APPEND_REPLY, "APPEND_REPLY", IPC_ROLE_WRITER, IPC_ROLE_WORKER,
+	  EXACT(struct ipc_append_reply) },
 };
 
 _Static_assert(sizeof table / sizeof table[0] == IPC_TYPE_END - 1, "every IPC type has its table entry");
