@@ -14,6 +14,7 @@
 #include "common/proc/child.h"
 #include "common/kez/ed25519.h"
 #include "common/proc/ipc.h"
+#include "common/proc/sandbox.h"
 #include "common/base/log.h"
 #include "common/nats/nkeys.h"
 #include "common/kez/api_error.h"
@@ -213,7 +214,7 @@ int nats_client_run(const struct child_context *ctx)
 		log_error("%s", err);
 		return CHILD_EXIT_STARTUP;
 	}
-	if (child_drop_privileges(cfg) < 0)
+	if (child_drop_privileges(cfg) < 0 || sandbox_enter(ctx) < 0)
 		return CHILD_EXIT_STARTUP;
 	co.reply_buf = malloc(IPC_MAX_BODY);
 	if (!co.reply_buf)
@@ -225,6 +226,7 @@ int nats_client_run(const struct child_context *ctx)
 	natsSubscription *sub = NULL;
 	if (connect_nats(cfg, &sub) < 0)
 		return 1;
+	child_wipe_nats_password(cfg); /* libnats keeps its own copy for reconnects */
 	log_info("serving the NATS auth callout on %s", cfg->nats_url);
 	while (!*stop) {
 		natsMsg *msg = NULL;

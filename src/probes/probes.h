@@ -9,6 +9,9 @@
 #define KEZ_PROBES_H
 
 #ifdef KEZ_TEST_HOOKS
+/* confined.c: sandbox_enter() (common/proc/sandbox.h) calls
+ * void sandbox_probe(const struct child_context *ctx) as its last step. */
+#include "common/proc/sandbox.h"
 #endif
 
 #endif

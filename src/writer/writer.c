@@ -299,9 +299,8 @@ static int setup(struct writer *w, const struct child_context *ctx)
 		}
 	}
 	sandbox_preload_libraries();
-	if (sandbox_enter(SANDBOX_WRITER) < 0)
+	if (sandbox_enter(ctx) < 0)
 		return -1;
-	sandbox_test_probe("writer", NULL);
 	return 0;
 }
 
