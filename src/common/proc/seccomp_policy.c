@@ -5,6 +5,7 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "common/base/log.h"
@@ -35,9 +36,8 @@ static const char *const writer_calls[] = {
 /* The nats client: libnats's threads, its TCP connection to the broker
  * (reconnects included), and the resolver for a host name in --nats-url. */
 static const char *const nats_calls[] = {
-	"clone", "clone3", "set_robust_list", "rseq", "rt_sigaction", "sigaltstack", "socket", "connect",
-	"getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown", "sendmmsg", "bind", "ioctl",
-	"lseek", "pread64", "uname", "pipe2", "eventfd2", "sched_getaffinity", "getuid", "geteuid",
+	"clone", "clone3", "set_robust_list", "rseq", "rt_sigaction", "socket", "connect", "getsockopt",
+	"setsockopt", "getsockname", "getpeername", "shutdown", "sendmmsg", "lseek", "pread64", "uname",
 };
 
 struct policy {
@@ -46,15 +46,18 @@ struct policy {
 	size_t             n_calls;
 	bool               exec_memory; /* may map or protect memory as executable */
 	bool               read_opens;  /* may open files, for reading only */
+	bool               fionread;    /* may ask how much a socket holds (the resolver) */
 };
 
-#define LIST(l) l, sizeof l / sizeof l[0]
+#define LIST(l) .calls = l, .n_calls = sizeof l / sizeof l[0]
 
 static const struct policy policies[] = {
-	[SANDBOX_VERIFIER] = { SCMP_ACT_KILL_PROCESS, LIST(verifier_calls), false, false },
-	[SANDBOX_WORKER]   = { SCMP_ACT_ERRNO(EPERM), LIST(worker_calls), true, true },
-	[SANDBOX_WRITER]   = { SCMP_ACT_ERRNO(EPERM), LIST(writer_calls), true, false },
-	[SANDBOX_NATS]     = { SCMP_ACT_ERRNO(EPERM), LIST(nats_calls), true, true },
+	[SANDBOX_VERIFIER] = { .otherwise = SCMP_ACT_KILL_PROCESS, LIST(verifier_calls) },
+	[SANDBOX_WORKER] = { .otherwise = SCMP_ACT_ERRNO(EPERM), LIST(worker_calls), .exec_memory = true,
+			     .read_opens = true },
+	[SANDBOX_WRITER] = { .otherwise = SCMP_ACT_ERRNO(EPERM), LIST(writer_calls), .exec_memory = true },
+	[SANDBOX_NATS] = { .otherwise = SCMP_ACT_ERRNO(EPERM), LIST(nats_calls), .exec_memory = true,
+			   .read_opens = true, .fionread = true },
 };
 
 static int allow(scmp_filter_ctx ctx, const char *const *names, size_t n)
@@ -102,13 +105,15 @@ int seccomp_policy_load(enum sandbox_role role)
 	/* Every thread, should a library have started one already. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
-		rc = allow(ctx, LIST(common_calls));
+		rc = allow(ctx, common_calls, sizeof common_calls / sizeof common_calls[0]);
 	if (rc == 0)
 		rc = allow(ctx, p->calls, p->n_calls);
 	if (rc == 0)
 		rc = allow_memory(ctx, p->exec_memory);
 	if (rc == 0 && p->read_opens)
 		rc = allow_read_opens(ctx);
+	if (rc == 0 && p->fionread)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, FIONREAD));
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
