@@ -60,38 +60,41 @@ static const struct policy policies[] = {
 			   .read_opens = true, .fionread = true },
 };
 
+/* Each returns 0 or libseccomp's -errno. */
 static int allow(scmp_filter_ctx ctx, const char *const *names, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!names[i])
 			continue;
 		int nr = seccomp_syscall_resolve_name(names[i]);
-		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
-			return -1;
+		int rc = nr == __NR_SCMP_ERROR ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
 
 static int allow_memory(scmp_filter_ctx ctx, bool exec)
 {
-	if (exec)
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0) < 0 ||
-		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0) < 0 ? -1 : 0;
-	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ||
-	       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ? -1 : 0;
+	if (exec) {
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 0);
+		return rc < 0 ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0);
+	}
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	return rc < 0 ? rc
+		      : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+					 SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
 static int allow_read_opens(scmp_filter_ctx ctx)
 {
 	/* Only for reading: the registry is mapped read-only already, and
 	 * nothing here may open it, or anything, for writing. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			     SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, 0)) < 0)
-		return -1;
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, 0));
 	/* openat2's flags sit behind a pointer the filter cannot read: refuse
 	 * it, and callers fall back to openat. */
-	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0) < 0 ? -1 : 0;
+	return rc < 0 ? rc : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(openat2), 0);
 }
 
 int seccomp_policy_load(enum sandbox_role role)
@@ -118,7 +121,7 @@ int seccomp_policy_load(enum sandbox_role role)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc < 0) {
-		log_error("cannot load the seccomp filter: %s", strerror(rc < -1 ? -rc : EINVAL));
+		log_error("cannot load the seccomp filter: %s", strerror(-rc));
 		return -1;
 	}
 	return 0;
