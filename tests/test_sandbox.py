@@ -97,3 +97,27 @@ def test_seccomp_filter_is_loaded(server):
         with open("/proc/%d/status" % pid) as f:
             seccomp = [l for l in f if l.startswith("Seccomp:")][0].split()[1]
         assert seccomp == "2", title  # filter mode
+
+
+def test_nats_client_cannot_open_seed_files(monkeypatch):
+    """The nats client parses the broker's traffic: Landlock keeps it to the
+    registry and the resolver's and TLS's system files, so the issuer seed
+    (readable by its user) is refused, and the callout still works."""
+    import conftest
+    from test_nats import NATS_SERVER, Stack
+    assert os.path.exists(NATS_SERVER), "run tools/fetch-nats-server.sh (make test does)"
+    monkeypatch.setattr(conftest, "SERVER_BIN", HOOKS_BIN)
+    monkeypatch.setenv("KEZ_TEST_PROBE", "1")
+    st = Stack()
+    try:
+        assert wait_for(lambda: "probe nats: open seed file" in st.kez.log(), 5), st.kez.log()
+        p = probe_lines(st.kez, "nats")
+        assert p["open seed file"] == "Permission denied", p
+        assert p["open /etc/passwd"] == "Permission denied", p
+        assert p["open registry for writing"] != "opened", p
+        _, seed = st.user("natslandlocked")
+        r = st.probe(seed)
+        assert "connected" in r.stdout, r.stdout
+        assert "NATS access granted to natslandlocked" in st.kez.log()
+    finally:
+        st.stop()

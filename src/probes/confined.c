@@ -72,7 +72,10 @@ void sandbox_probe(const struct child_context *ctx)
 		try_socket(role);
 		break;
 	case SANDBOX_NATS:
+		try_open(role, "open /etc/passwd", "/etc/passwd", O_RDONLY);
 		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
+		if (a_seed_file(cfg))
+			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
 		break;
 	}
 }

@@ -55,9 +55,21 @@ int sandbox_confine_verifier(void)
 }
 
 #ifndef KEZ_SANITIZE
-/* The worker reads the web app and, at start, the registry: nothing else,
- * above all no seed or password file the configuration names. */
-static int restrict_worker_files(const struct child_context *ctx)
+/* What the nats client reads at run time besides the registry: the
+ * resolver's files for a host name in --nats-url, the libraries it may
+ * load for that, and the system's CA certificates for tls://. */
+static const struct landlock_path nats_system_paths[] = {
+	{ "/etc/hosts", false }, { "/etc/resolv.conf", false }, { "/etc/nsswitch.conf", false },
+	{ "/etc/host.conf", false }, { "/etc/gai.conf", false }, { "/etc/ssl", true },
+	{ "/usr/lib/ssl", true }, { "/usr/share/ca-certificates", true },
+	{ "/usr/local/share/ca-certificates", true }, { "/lib", true }, { "/lib64", true }, { "/usr/lib", true },
+};
+
+/* Landlock for the roles that may open files: the worker reads the web app
+ * and, at start, the registry; the nats client the registry and the system
+ * paths above. Neither can open a seed or password file the configuration
+ * names. */
+static int restrict_files(const struct child_context *ctx)
 {
 	const struct config *cfg = ctx->cfg;
 	char lock[4200];
@@ -66,15 +78,22 @@ static int restrict_worker_files(const struct child_context *ctx)
 		log_error("landlock: the registry path is too long");
 		return -1;
 	}
-	const struct landlock_path paths[] = {
-		{ cfg->web_dir, true },
-		{ cfg->db_path, false },
-		{ lock, false },
-	};
-	int rc = landlock_allow_reads(paths, sizeof paths / sizeof paths[0]);
+	size_t n_system = ctx->sandbox == SANDBOX_NATS ? sizeof nats_system_paths / sizeof nats_system_paths[0] : 0;
+	struct landlock_path *paths = calloc(3 + n_system, sizeof *paths);
+	if (!paths) {
+		log_error("landlock: out of memory");
+		return -1;
+	}
+	paths[0] = (struct landlock_path){ cfg->db_path, false };
+	paths[1] = (struct landlock_path){ lock, false };
+	paths[2] = (struct landlock_path){ ctx->sandbox == SANDBOX_WORKER ? cfg->web_dir : NULL, true };
+	for (size_t i = 0; i < n_system; i++)
+		paths[3 + i] = nats_system_paths[i];
+	int rc = landlock_allow_reads(paths, 3 + n_system);
+	free(paths);
 	if (rc == 1 && ctx->index <= 1)
-		log_warn("Landlock is not available in this kernel: workers can open any file the "
-			 "seccomp filter lets them read");
+		log_warn("Landlock is not available in this kernel: the %s can open any file its seccomp "
+			 "filter lets it read", ctx->role);
 	return rc < 0 ? -1 : 0;
 }
 #endif
@@ -86,9 +105,9 @@ int sandbox_enter(const struct child_context *ctx)
 	 * symbolizer: both layers stay off, and the log says so. */
 	static const char *const names[] = { "verifier", "worker", "writer", "nats client" };
 	log_info("seccomp filter for the %s is off in this sanitizer build%s", names[ctx->sandbox],
-		 ctx->sandbox == SANDBOX_WORKER ? " (and Landlock)" : "");
+		 ctx->sandbox == SANDBOX_WORKER || ctx->sandbox == SANDBOX_NATS ? " (and Landlock)" : "");
 #else
-	if (ctx->sandbox == SANDBOX_WORKER && restrict_worker_files(ctx) < 0)
+	if ((ctx->sandbox == SANDBOX_WORKER || ctx->sandbox == SANDBOX_NATS) && restrict_files(ctx) < 0)
 		return -1;
 	if (seccomp_policy_load(ctx->sandbox) < 0)
 		return -1;
