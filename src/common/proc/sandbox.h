@@ -1,5 +1,5 @@
 /* Each child's confinement once it has opened what it needs: Landlock for
- * the workers' file opens, a seccomp-bpf allow-list per role (libseccomp,
+ * the file opens of the workers and the nats client, a seccomp-bpf allow-list per role (libseccomp,
  * the lists in seccomp_policy.c), and for the verifier an empty root and no
  * core dumps. A sanitizer build leaves seccomp off (its runtime needs far
  * more system calls) and says so in the log. */
@@ -16,8 +16,9 @@ struct child_context;
  * directory that no longer exists, so nothing can ever be created in it.
  * Also: not dumpable, no core files. 0, or -1 after logging why. */
 int  sandbox_confine_verifier(void);
-/* Confines the calling child as ctx->sandbox says: the workers' Landlock
- * rules (where the kernel has Landlock), then the role's seccomp filter.
+/* Confines the calling child as ctx->sandbox says: Landlock rules for the
+ * worker and the nats client (where the kernel has Landlock), then the
+ * role's seccomp filter.
  * Called after child_drop_privileges(). 0, or -1 after logging why. */
 int  sandbox_enter(const struct child_context *ctx);
 /* Warms up the libraries whose first use opens files (OpenSSL's config,
