@@ -79,10 +79,10 @@ def test_verifier_and_writer_exit_when_the_master_is_killed():
     try:
         os.kill(s.proc.pid, signal.SIGKILL)
         s.proc.wait(5)
-        gone = wait_for(lambda: not is_running(verifier) and not is_running(writer), 2)
+        # the parent-death signal ends every child; a hub that outlived it
+        # would also stop at its control socket's end of file (test_ipc.c)
+        gone = wait_for(lambda: not any(is_running(p) for p in others + [verifier, writer]), 2)
         assert gone, "verifier alive: %s, writer alive: %s\n%s" % (is_running(verifier), is_running(writer), s.log())
-        for role in ("verifier", "writer"):
-            assert re.search(r"%s\[\d+\]: the master is gone; stopping" % role, s.log()), s.log()
     finally:
         # the workers are this test's to end (they have no parent now)
         for pid in others + [verifier, writer]:

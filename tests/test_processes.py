@@ -206,3 +206,76 @@ def test_healthz_while_a_backend_restarts(start_server, role):
     down = {"status": "unavailable", "server": "kez.test", "version": "0.1.0"}
     assert set(map(str, answers)) <= {str((200, ok)), str((503, down))}, answers
     assert answers[-1] == (200, ok), answers[-5:]
+
+
+def test_children_die_with_the_master(start_server):
+    """SIGKILL of the master under registration load: every child is gone
+    within 2 s (none keeps the port or the registry's write lock), a new
+    master starts at once on the same port and registry, and every
+    registration answered 201 is still there."""
+    import threading
+    from conftest import Server
+    s = start_server()
+    kids = list(s.children().values())
+    assert len(kids) == 4
+    accepted, stop = [], threading.Event()
+
+    def load():
+        i = 0
+        while not stop.is_set():
+            handle = "orphan%d" % i
+            i += 1
+            try:
+                if kc.register(s.port, kc.make_envelope(handle)[0], timeout=5).status == 201:
+                    accepted.append(handle)
+            except OSError:
+                pass
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        assert wait_for(lambda: len(accepted) >= 5, 10 * SLOW)
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait(5)
+        t0 = time.time()
+        alive = wait_for(lambda: not [k for k in kids if is_running(k)], 2)
+        took = time.time() - t0
+    finally:
+        stop.set()
+        t.join()
+    assert alive, [k for k in kids if is_running(k)]
+    assert took < 2, took
+    again = Server(s.dir, workers=2)
+    again.args[again.args.index("127.0.0.1:0")] = "127.0.0.1:%d" % s.port
+    again.log_path = os.path.join(s.dir, "server-again.log")
+    try:
+        again.start()
+        assert again.port == s.port
+        missing = [h for h in accepted if kc.get(again.port, "/v1/u/" + h).status != 200]
+        assert not missing, missing
+        assert kc.register(again.port, kc.make_envelope("afterrestart")[0]).status == 201
+    finally:
+        again.stop()
+
+
+def test_a_process_that_keeps_failing_to_start_stops_the_server(start_server):
+    """A worker that cannot start (its --web-dir is gone) is tried a few
+    times, waiting longer each time; then the master says so in one line,
+    stops the others and exits non-zero, instead of respawning for ever."""
+    from conftest import make_temp_dir
+    web = make_temp_dir()
+    with open(os.path.join(web, "index.html"), "w") as f:
+        f.write("hi\n")
+    s = start_server(["--web-dir", web])
+    kids = list(s.children().values())
+    os.rename(web, web + ".gone")
+    time.sleep(1.1)  # a death after a second of service is not a failure to start
+    os.kill(s.child("worker 1"), signal.SIGKILL)
+    rc = s.proc.wait(15 * SLOW)
+    assert rc == 1, s.log()
+    log = s.log()
+    assert len(re.findall(r"master\[\d+\]: worker 1 \(pid \d+\) could not start", log)) == 5, log
+    assert re.search(r"worker 1 failed 5 times in a row .*giving up: stopping the server", log), log
+    assert wait_for(lambda: not [k for k in kids if is_running(k)], 2), log
+    # the pauses grew: 250, 500, 1000, 2000 ms
+    assert "starting a new one in 2000 ms" in log, log

@@ -14,6 +14,7 @@
 
 #include "common/base/clock.h"
 #include "common/proc/ipc_drain.h"
+#include "common/proc/sandbox.h"
 #include "common/base/log.h"
 #include "common/kez/ed25519.h"
 #include "common/nats/nkeys.h"
@@ -211,7 +212,7 @@ int nats_client_run(const struct child_context *ctx)
 	const struct config *cfg = ctx->cfg;
 	co.ctx = ctx;
 	memcpy(co.seed, ctx->nats_keys->service_seed, sizeof co.seed);
-	if (child_drop_privileges(cfg) < 0)
+	if (child_drop_privileges(cfg) < 0 || sandbox_enter(ctx) < 0)
 		return CHILD_EXIT_STARTUP;
 	if (ipc_receiver_init(&co.rx, IPC_ROLE_NATS, on_reply, NULL) < 0)
 		return CHILD_EXIT_STARTUP;
@@ -222,6 +223,7 @@ int nats_client_run(const struct child_context *ctx)
 	natsSubscription *sub = NULL;
 	if (connect_nats(cfg, &sub) < 0)
 		return 1;
+	child_wipe_nats_password(cfg); /* libnats keeps its own copy for reconnects */
 	log_info("serving the NATS auth callout on %s", cfg->nats_url);
 	while (!*stop) {
 		natsMsg *msg = NULL;

@@ -16,6 +16,7 @@
 #include "common/nats/nats_jwt.h"
 #include "common/nats/nkeys.h"
 #include "common/proc/nats_ask.h"
+#include "common/proc/child.h"
 #include "probes/probes.h"
 
 #define PROBE_WAIT_MS 3000

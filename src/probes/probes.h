@@ -9,7 +9,9 @@
 #define KEZ_PROBES_H
 
 #ifdef KEZ_TEST_HOOKS
-#include "common/proc/child.h"
+/* confined.c: sandbox_enter() (common/proc/sandbox.h) calls
+ * void sandbox_probe(const struct child_context *ctx) as its last step. */
+#include "common/proc/sandbox.h"
 #include "common/proc/ipc.h"
 
 /* A worker, confined, asks the verifier to grant NATS access to a key that

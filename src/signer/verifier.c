@@ -169,9 +169,8 @@ int verifier_run(const struct child_context *ctx)
 	if (setrlimit(RLIMIT_NOFILE, &files) < 0)
 		log_warn("cannot lower the open-file limit: %s", strerror(errno));
 	if (sandbox_confine_verifier() < 0 || child_drop_privileges(ctx->cfg) < 0 ||
-	    sandbox_enter(SANDBOX_VERIFIER) < 0)
+	    sandbox_enter(ctx) < 0)
 		return CHILD_EXIT_STARTUP;
-	sandbox_test_probe("verifier", NULL);
 
 	atomic_fetch_add(&ctx->state->verifier_generation, 1);
 	atomic_store(&ctx->state->verifier_ready, 1);

@@ -167,9 +167,8 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	connection_settings_init();
 	w->now_ms = monotonic_ms();
 	response_refresh_date(w);
-	if (sandbox_enter(SANDBOX_WORKER) < 0)
+	if (sandbox_enter(ctx) < 0)
 		return -1;
-	sandbox_test_probe("worker", cfg->db_path);
 #ifdef KEZ_TEST_HOOKS
 	probe_nats_grant(ctx, &w->to_verifier);
 	probe_forged_insert(ctx, &w->to_writer);

@@ -3,10 +3,13 @@
 #ifndef KEZ_CHILD_H
 #define KEZ_CHILD_H
 
+#include <sys/types.h>
+
 #include "common/config/config.h"
 #include "common/kez/handle.h"
 #include "common/nats/nats_keys.h"
 #include "common/proc/attest.h"
+#include "common/proc/sandbox.h"
 #include "common/proc/shared_state.h"
 
 /* Exit status of a child that could not start (bad DB path, ...): the master
@@ -14,6 +17,9 @@
 #define CHILD_EXIT_STARTUP 3
 
 struct child_context {
+	const char          *role;        /* the role's name in the master's table, e.g. "worker" */
+	enum sandbox_role    sandbox;     /* the confinement sandbox_enter() applies */
+	unsigned             incarnation; /* 1 for the first start of this process, then 2, ... */
 	const struct config *cfg;
 	const struct nats_keys *nats_keys;  /* only the seeds this role uses are left */
 	const struct reserved_list *reserved;
@@ -35,9 +41,18 @@ int writer_run(const struct child_context *ctx);
 int nats_client_run(const struct child_context *ctx);
 
 /* Called by each child once it has opened what it needs: with --user it
- * becomes that user (groups, gid, uid) and sets PR_SET_NO_NEW_PRIVS.
+ * becomes that user (groups, gid, uid) and sets PR_SET_NO_NEW_PRIVS. The
+ * parent-death signal, which a change of user clears, is set again.
  * 0, or -1 after logging why. */
 int child_drop_privileges(const struct config *cfg);
+
+/* Right after fork: the child is SIGKILLed when `parent` dies, and exits at
+ * once if that happened already. */
+void child_die_with_parent(pid_t parent);
+
+/* Overwrites the NATS password's bytes where the configuration found them
+ * (the flag's value and KEZ_CHAT_NATS_PASSWORD), in this process only. */
+void child_wipe_nats_password(const struct config *cfg);
 
 /* Installs a child's signal handling: the returned flag turns non-zero on
  * SIGTERM (sent by the master); SIGINT, SIGHUP and SIGPIPE are ignored. */
