@@ -47,6 +47,7 @@ struct supervisor {
 	struct nats_keys    *keys;
 	const struct reserved_list *reserved;
 	struct shared_state *state;
+	struct rate_table   *rate_table;
 	int                  listen_fd;
 	int                  signal_fd;
 	int                  control_verifier[2]; /* [0] master end, [1] verifier end */
@@ -141,6 +142,7 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.nats_keys = sv->keys,
 		.reserved = sv->reserved,
 		.state = sv->state,
+		.rate_table = sv->rate_table,
 		.index = s->index,
 		.listen_fd = -1,
 		.verifier_fd = -1,
@@ -516,6 +518,11 @@ int supervisor_run(const struct config *cfg, struct nats_keys *keys, const struc
 		   int listen_fd, struct shared_state *state)
 {
 	struct supervisor sv = { .cfg = cfg, .keys = keys, .reserved = reserved, .state = state, .listen_fd = listen_fd, .signal_fd = -1 };
+	sv.rate_table = rate_table_create();
+	if (!sv.rate_table) {
+		log_error("cannot map the rate-limit table: %s", strerror(errno));
+		return 1;
+	}
 	int rc = run(&sv);
 	teardown(&sv);
 	return rc;

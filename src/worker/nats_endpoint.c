@@ -5,27 +5,28 @@
 
 #include "common/config/config.h"
 #include "common/base/log.h"
-#include "worker/worker.h"
+#include "worker/connection.h"
+#include "worker/handlers.h"
+#include "worker/pending.h"
+#include "worker/response.h"
+
+enum { STAGE_NATS_CHECK = 1, STAGE_NATS_ANSWER = 2 };
+
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len);
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why);
+static const struct pending_ops ops = { .reply = on_reply, .lost = on_lost };
 
 static void send_to_verifier(struct worker *w, struct connection *c, const struct ipc_nats_request *rq)
 {
-	static unsigned char msg[IPC_MAX_BODY];
-	size_t len = c->req.body.len;
-	c->ipc_id = ((uint64_t)c->slot << 32) | ++w->next_sequence;
-	c->stage = rq->stage == NATS_STAGE_CHECK ? STAGE_NATS_CHECK : STAGE_NATS_ANSWER;
-	c->phase = PHASE_WAITING;
-	memcpy(msg, rq, sizeof *rq);
-	memcpy(msg + sizeof *rq, c->req.body.data, len);
-	if (sizeof *rq + len > IPC_MAX_BODY ||
-	    ipc_send(&w->to_verifier, IPC_NATS_REQUEST, 0, c->ipc_id, msg, sizeof *rq + len) < 0) {
-		c->stage = STAGE_NONE;
-		c->ipc_id = 0;
+	struct pending_message m = { .peer = PEER_VERIFIER, .type = IPC_NATS_REQUEST, .head = rq,
+				     .head_len = sizeof *rq, .tail = c->req.body.data, .tail_len = c->req.body.len,
+				     .stage = rq->stage == NATS_STAGE_CHECK ? STAGE_NATS_CHECK : STAGE_NATS_ANSWER,
+				     .ops = &ops };
+	if (pending_start(w, c, &m) < 0) {
 		c->phase = PHASE_READING;
 		response_error(w, c, API_UNAVAILABLE, "the verifier is overloaded; try again shortly");
-		return;
 	}
-	if (c->deadline_list != &w->ipc_deadlines)
-		deadline_set(w, c, &w->ipc_deadlines);
 }
 
 void handle_nats_auth(struct worker *w, struct connection *c)
@@ -50,16 +51,20 @@ void handle_nats_auth(struct worker *w, struct connection *c)
 
 static void finish(struct worker *w, struct connection *c)
 {
-	c->stage = STAGE_NONE;
-	c->ipc_id = 0;
-	deadline_clear(c);
 	connection_resume(w, c);
 }
 
-void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *body, size_t len)
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why)
+{
+	response_error(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
+	finish(w, c);
+}
+
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len)
 {
 	struct ipc_nats_reply reply;
-	if (len < sizeof reply) {
+	if (h->type != IPC_NATS_REPLY || len < sizeof reply) {
 		response_error(w, c, API_INTERNAL, NULL);
 		finish(w, c);
 		return;
@@ -72,7 +77,7 @@ void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *
 		finish(w, c);
 		return;
 	}
-	if (c->stage == STAGE_NATS_CHECK && reply.has_key) {
+	if (stage == STAGE_NATS_CHECK && reply.has_key) {
 		struct ipc_nats_request rq;
 		memset(&rq, 0, sizeof rq);
 		rq.stage = NATS_STAGE_ANSWER;
