@@ -11,7 +11,5 @@ void handle_webfinger(struct worker *w, struct connection *c);
 void handle_static(struct worker *w, struct connection *c);
 /* OPTIONS (the CORS preflight) or POST (registration_start). */
 void handle_register(struct worker *w, struct connection *c);
-/* nats_endpoint.c: POST /internal/nats/auth */
-void handle_nats_auth(struct worker *w, struct connection *c);
 
 #endif

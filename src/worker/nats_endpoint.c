@@ -6,7 +6,7 @@
 #include "common/config/config.h"
 #include "common/base/log.h"
 #include "worker/connection.h"
-#include "worker/handlers.h"
+#include "worker/nats_endpoint.h"
 #include "worker/pending.h"
 #include "worker/response.h"
 

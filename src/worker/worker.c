@@ -17,6 +17,7 @@
 #include "common/proc/sandbox.h"
 #include "worker/connection.h"
 #include "worker/handlers.h"
+#include "worker/nats_endpoint.h"
 #include "worker/pending.h"
 #include "worker/registration.h"
 #include "worker/response.h"

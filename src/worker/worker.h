@@ -5,14 +5,17 @@
  * reaches an upper one only through the function pointers in struct worker
  * (set once at start-up by worker.c) or stored in a list or request:
  *
- *   1. percent, mime_types, static_files, webfinger, deadlines  (no worker state)
- *   2. response, record, rate_limit       (build answers; the shared write limit)
- *   3. http_parse                         (llhttp callbacks -> hooks.request_head)
- *   4. pending                            (what waits on the verifier or writer)
- *   5. connection                         (socket I/O state machine -> hooks.request)
- *   6. router                             (endpoint and policy -> endpoints[])
- *   7. handlers, registration, nats_endpoint
- *   8. worker.c                           (the loop; wires the hooks)
+ *   1. percent, mime_types, static_files, webfinger, deadlines, client_addr,
+ *      record                            (no worker state)
+ *   2. response                          (status line, headers, error bodies)
+ *   3. rate_limit, http_parse            (the shared write limit; llhttp
+ *                                         callbacks -> hooks.request_head)
+ *   4. pending                           (what waits on the verifier or writer)
+ *   5. connection                        (socket I/O state machine -> hooks.request)
+ *   6. router                            (endpoint and policy -> endpoints[])
+ *   7. registration, nats_endpoint       (the two asynchronous endpoints)
+ *   8. handlers                          (the endpoints that answer at once)
+ *   9. worker.c                          (the loop; sets the hooks)
  */
 #ifndef KEZ_WORKER_H
 #define KEZ_WORKER_H
