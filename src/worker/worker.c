@@ -16,12 +16,9 @@
 #include "common/base/log.h"
 #include "common/proc/sandbox.h"
 #include "worker/connection.h"
-#include "worker/handlers.h"
-#include "worker/nats_endpoint.h"
 #include "worker/pending.h"
-#include "worker/registration.h"
 #include "worker/response.h"
-#include "worker/router.h"
+#include "worker/wiring.h"
 
 enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2 };
 
@@ -145,19 +142,10 @@ static int setup(struct worker *w, const struct child_context *ctx)
 
 	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, MAX_QUEUED_IPC);
 	ipc_channel_init(&w->to_writer, ctx->writer_fd, MAX_QUEUED_IPC);
-	connection_init(w);
-	if (pending_init(w) < 0 || registration_init(w) < 0) {
+	if (worker_modules_init(w) < 0) {
 		log_error("cannot start: out of memory");
 		return -1;
 	}
-	w->hooks.request_head = route_request_head;
-	w->hooks.request = route_request;
-	w->endpoints[EP_HEALTHZ] = handle_healthz;
-	w->endpoints[EP_USER] = handle_user;
-	w->endpoints[EP_REGISTER] = handle_register;
-	w->endpoints[EP_WEBFINGER] = handle_webfinger;
-	w->endpoints[EP_NATS_AUTH] = handle_nats_auth;
-	w->endpoints[EP_STATIC] = handle_static;
 
 	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them. */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN };
@@ -182,8 +170,7 @@ static void teardown(struct worker *w)
 	for (unsigned i = 0; i < w->cfg->max_connections; i++)
 		if (w->conns[i].in_use)
 			connection_close(w, &w->conns[i]);
-	pending_free(w);
-	registration_free(w);
+	worker_modules_free(w);
 	ipc_channel_clear(&w->to_verifier);
 	ipc_channel_clear(&w->to_writer);
 	if (w->has_site)

@@ -15,7 +15,7 @@
  *   6. router                            (endpoint and policy -> endpoints[])
  *   7. registration, nats_endpoint       (the two asynchronous endpoints)
  *   8. handlers                          (the endpoints that answer at once)
- *   9. worker.c                          (the loop; sets the hooks)
+ *   9. wiring, worker.c                  (sets the hooks; the loop)
  */
 #ifndef KEZ_WORKER_H
 #define KEZ_WORKER_H
