@@ -38,7 +38,7 @@ bool peer_addr_is_loopback(const struct peer_addr *a)
 	if (a->family == AF_INET)
 		return a->bytes[0] == 127;
 	if (a->family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a->bytes);
+		return memcmp(a->bytes, &in6addr_loopback, 16) == 0; /* bytes may be unaligned */
 	return false;
 }
 

@@ -83,6 +83,7 @@ UNIT_TEST(router_endpoint_choice)
 			unit_fail(__FILE__, __LINE__, "for %s", cases[i].target);
 	}
 	/* with a web dir every other path is the app's */
+	teardown(&f);
 	setup(&f, true);
 	route(&f, HTTP_GET, "/app.js", NULL);
 	CHECK_EQ_INT(f.c.req.endpoint, EP_STATIC);
