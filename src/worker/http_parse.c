@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "worker/http_parse.h"
+#include "worker/worker.h"
 
 #define REQUEST_LINE_OVERHEAD 16      /* method, spaces, version, CRLF */
 #define HEADER_LINE_OVERHEAD  4       /* ": " and CRLF */

@@ -1,9 +1,10 @@
-/* The HTTP worker's shared types: the worker itself, its connections and
- * their requests. Each module's functions are in its own header.
+/* The HTTP worker's shared types: the worker itself and its connections (a
+ * request is in http_parse.h). Each module's functions are in its own header.
  *
  * Layers, bottom up; a file calls only files below it, and a lower layer
  * reaches an upper one only through the function pointers in struct worker
- * (set once at start-up by worker.c) or stored in a list or request:
+ * (set once at start-up by wiring.c) or stored in a deadline list or a
+ * pending request:
  *
  *   1. percent, mime_types, static_files, webfinger, deadlines, client_addr,
  *      record                            (no worker state)
@@ -33,6 +34,7 @@
 #include "common/proc/ipc.h"
 #include "common/kez/registry.h"
 #include "worker/deadlines.h"
+#include "worker/http_parse.h"
 #include "worker/static_files.h"
 
 struct connection;
@@ -41,50 +43,10 @@ struct pending_table;
 struct registration_table;
 struct rate_table;
 
-enum endpoint {
-	EP_NONE = 0,
-	EP_HEALTHZ,
-	EP_USER,       /* /v1/u/{handle} */
-	EP_REGISTER,
-	EP_WEBFINGER,
-	EP_NATS_AUTH,
-	EP_STATIC,     /* the web app, or the placeholder page */
-	EP_UNKNOWN,    /* 404 whatever the method */
-	EP_COUNT
-};
-
 enum conn_phase {
 	PHASE_READING,   /* parsing requests */
 	PHASE_WAITING,   /* a request is with the verifier or the writer */
 	PHASE_LINGERING, /* our side is shut; draining what the client still sends */
-};
-
-/* Small header values kept from a request (longer ones are cut, flagged). */
-#define SMALL_HEADER_MAX 256
-
-struct request {
-	enum endpoint  endpoint;
-	enum api_error early_error;   /* decided when the head is complete */
-	bool           stopped;       /* our callback stopped the parser: answer early_error */
-	uint8_t        method;        /* llhttp_method_t */
-	bool           keep_alive;
-	bool           expect_continue;
-	bool           body_wanted;
-	bool           cors;          /* under /v1/, and /.well-known/webfinger */
-	const char    *allow;         /* the endpoint's methods, for a 405 (NULL: GET, HEAD) */
-	size_t         head_bytes;    /* request line + headers seen so far */
-	struct buf     target;        /* the request target as received */
-	char           content_type[SMALL_HEADER_MAX];
-	char           if_none_match[SMALL_HEADER_MAX];
-	struct buf     forwarded_for; /* X-Forwarded-For lines joined with ',' */
-	int            header;        /* which header's value is arriving (enum in http_parse.c) */
-	char           field[24];     /* the header name arriving (longer names are "other") */
-	size_t         field_len;
-	bool           content_type_cut; /* the value did not fit: never application/json */
-	size_t         path_start, path_len;   /* within target */
-	size_t         query_start, query_len; /* within target; query_len 0: none */
-	struct buf     body;
-	size_t         body_seen;
 };
 
 /* An address without its port; IPv4-mapped IPv6 is stored as IPv4. */
