@@ -246,9 +246,11 @@ static void finish_request(struct worker *w, struct connection *c)
 	if (!c->req.keep_alive || w->stopping || c->eof)
 		c->close_after_send = true;
 	c->got_bytes = false;
-	/* Big bodies do not stay resident on idle connections. */
+	/* Big bodies and header copies do not stay resident on idle connections. */
 	if (c->req.body.cap > 4096)
 		buf_free(&c->req.body);
+	if (c->req.forwarded_for.cap > 4096)
+		buf_free(&c->req.forwarded_for);
 	if (c->close_after_send)
 		return;
 	set_deadline(w, c, c->in.len ? &w->request_deadlines : &w->idle_deadlines);
