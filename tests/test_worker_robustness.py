@@ -29,10 +29,10 @@ def reset(sock):
     sock.close()
 
 
-def answer_length(port):
+def answer_length(port, request=PADDED):
     """Every healthz answer is the same length (the Date header is fixed-width)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(PADDED)
+    s.sendall(request)
     status, headers, body = kc.read_response(s)
     s.close()
     assert status == 200
@@ -44,11 +44,11 @@ class Pipeliner:
     """Connections that pipeline PER_CONNECTION padded requests each and
     read the answers, without blocking."""
 
-    def __init__(self, port, answer_len):
-        self.port, self.answer_len = port, answer_len
+    def __init__(self, port, answer_len, request=PADDED, count=PER_CONNECTION):
+        self.port, self.answer_len, self.count = port, answer_len, count
         self.sel = selectors.DefaultSelector()
         self.conns = {}
-        self.data = PADDED * PER_CONNECTION
+        self.data = request * count
 
     def open(self):
         s = socket.create_connection(("127.0.0.1", self.port))
@@ -85,7 +85,7 @@ class Pipeliner:
                 pass
 
     def unfinished(self):
-        want = self.answer_len * PER_CONNECTION
+        want = self.answer_len * self.count
         return [st for st in self.conns.values() if st["got"] < want]
 
 
@@ -123,6 +123,23 @@ def test_reset_pipelining_connections_do_not_stall_the_worker(start_server):
     used = cpu_ticks(worker) - before
     ticks = os.sysconf("SC_CLK_TCK")
     assert used < ticks * 0.2, "the worker used %d of %d ticks while idle" % (used, ticks)
+
+
+def test_pipelined_answers_larger_than_requests_all_leave(start_server):
+    # Parsing stops while a turn's answers exceed the output limit; once they
+    # have left, what is buffered must go on without waiting for more input.
+    srv = start_server(workers=1)
+    tiny = b"GET /v1/healthz HTTP/1.1\r\n\r\n"
+    p = Pipeliner(srv.port, answer_length(srv.port, tiny), request=tiny, count=15000)
+    for _ in range(4):
+        p.open()
+    end = time.monotonic() + 10 * SLOW
+    while p.unfinished() and time.monotonic() < end:
+        p.step(0.05)
+    stalled = p.unfinished()
+    assert not stalled, "%d connections stalled: %r" % (len(stalled), stalled)
+    for s in list(p.conns):
+        p.drop(s, rst=False)
 
 
 def test_longest_server_and_sigchain_url_records(start_server):

@@ -343,8 +343,15 @@ static void drive(struct worker *w, struct connection *c)
 			return;
 		if (c->phase == PHASE_LINGERING)
 			continue;
-		if (!may_read(c) || output_pending(c))
+		if (output_pending(c))
+			return; /* EPOLLOUT brings it back */
+		if (!may_read(c)) {
+			/* Parsing stopped at the output limit and that output has
+			 * left: what is buffered can go on without a new event. */
+			if (c->phase == PHASE_READING && !c->close_after_send && c->in.len > 0)
+				continue;
 			return;
+		}
 		int r = read_some(w, c);
 		if (r < 0)
 			return;
