@@ -147,14 +147,17 @@ def test_longest_server_and_sigchain_url_records(start_server):
     assert len(server) == 253
     sig = "https://" + "s" * 503  # 511: the longest config keeps
     srv = start_server(["--sig-server-url", sig], server=server)
-    body, _ = kc.make_envelope("longname", server=server)
+    handle = "h" * 32  # the longest handle
+    body, _ = kc.make_envelope(handle, server=server)
     r = kc.register(srv.port, body)
     assert r.status == 201, r
     assert r.json()["sigchain_url"].startswith(sig + "/v1/sigchains/ed25519/")
-    g = kc.get(srv.port, "/v1/u/longname")
+    g = kc.get(srv.port, "/v1/u/" + handle)
     assert g.status == 200, g
-    assert g.json()["fqhn"] == "longname@" + server
+    assert g.json()["fqhn"] == handle + "@" + server
     assert g.json() == r.json()
+    wf = kc.get(srv.port, "/.well-known/webfinger?resource=acct:%s@%s" % (handle, server))
+    assert wf.status == 200, wf
 
 
 def test_204_has_no_content_length(port):
