@@ -87,6 +87,7 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.reserved = sv->reserved,
 		.attest = sv->attest,
 		.state = sv->state,
+		.rate_table = d->sandbox == SANDBOX_WORKER ? sv->rate_table : NULL,
 		.index = s->index,
 		.listen_fd = d->links & LINK_LISTENER ? sv->listen_fd : -1,
 		.verifier_fd = l && (d->links & LINK_VERIFIER) ? l->end[HUB_VERIFIER][0] : -1,

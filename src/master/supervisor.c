@@ -242,6 +242,11 @@ int supervisor_run(const struct config *cfg, struct nats_keys *keys, const struc
 		.control = { { -1, -1 }, { -1, -1 } },
 	};
 	int rc = 1;
+	sv.rate_table = rate_table_create();
+	if (!sv.rate_table) {
+		log_error("cannot map the rate-limit table: %s", strerror(errno));
+		return 1;
+	}
 	if (setup(&sv) == 0 && start_all(&sv) == 0) {
 		log_info("ready: %u workers, a verifier, a writer%s (server %s, version " KEZ_VERSION ")",
 			 cfg->workers, cfg->nats_url ? " and the NATS callout client" : "", cfg->server);

@@ -3,17 +3,23 @@
  * caller, not a NATS server, chooses the nonce and the server key; then for
  * loopback peers only. The body is an authorization request JWT; the answer
  * is the response JWT the verifier signed (application/jwt), after the same
- * one question and every check the nats process relies on. */
+ * one question (common/proc/nats_ask.h) and every check the nats process
+ * relies on. A respawned verifier is asked again by the pending module. */
 #include <string.h>
 
 #include "common/config/config.h"
 #include "common/proc/nats_ask.h"
-#include "worker/worker.h"
+#include "worker/connection.h"
+#include "worker/nats_endpoint.h"
+#include "worker/pending.h"
+#include "worker/response.h"
 
-static int send_request(struct worker *w, struct connection *c)
-{
-	return nats_ask_send(&w->to_verifier, c->ipc_id, NULL, c->req.body.data, c->req.body.len);
-}
+enum { STAGE_NATS = 1 };
+
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len);
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why);
+static const struct pending_ops ops = { .reply = on_reply, .lost = on_lost };
 
 void handle_nats_auth(struct worker *w, struct connection *c)
 {
@@ -29,33 +35,32 @@ void handle_nats_auth(struct worker *w, struct connection *c)
 		response_error(w, c, API_BAD_REQUEST, "the body must be an authorization request JWT");
 		return;
 	}
-	if (c->req.body.len > NATS_ASK_MAX_REQUEST) {
+	struct ipc_nats_request rq;
+	if (nats_ask_head(&rq, NULL, c->req.body.len) < 0) {
 		response_error(w, c, API_PAYLOAD_TOO_LARGE, NULL);
 		return;
 	}
-	c->ipc_id = ((uint64_t)c->slot << 32) | ++w->next_sequence;
-	c->stage = STAGE_NATS;
-	c->ipc_generation = w->seen_verifier_generation;
-	c->phase = PHASE_WAITING;
-	if (send_request(w, c) < 0) {
-		c->stage = STAGE_NONE;
-		c->ipc_id = 0;
-		c->phase = PHASE_READING;
+	struct pending_message m = { .peer = PEER_VERIFIER, .stage = STAGE_NATS, .type = IPC_NATS_REQUEST,
+				     .head = &rq, .head_len = sizeof rq, .tail = c->req.body.data,
+				     .tail_len = c->req.body.len, .ops = &ops };
+	if (pending_start(w, c, &m) < 0)
 		response_error(w, c, API_UNAVAILABLE, "the verifier is overloaded; try again shortly");
-		return;
-	}
-	deadline_set(w, c, &w->ipc_deadlines);
 }
 
-void nats_endpoint_resend(struct worker *w, struct connection *c)
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why)
 {
-	(void)send_request(w, c);
+	(void)stage;
+	(void)why;
+	response_error(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
+	connection_resume(w, c);
 }
 
-void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *body, size_t len)
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len)
 {
+	(void)stage;
 	struct nats_ask_answer a;
-	if (nats_ask_read_reply(body, len, &a) < 0) {
+	if (h->type != IPC_NATS_REPLY || nats_ask_read_reply(body, len, &a) < 0) {
 		response_error(w, c, API_INTERNAL, NULL);
 	} else {
 		nats_ask_log(&a, " (HTTP)");
@@ -67,8 +72,5 @@ void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *
 			response_send(w, c, &r, (const char *)a.response);
 		}
 	}
-	c->stage = STAGE_NONE;
-	c->ipc_id = 0;
-	deadline_clear(c);
 	connection_resume(w, c);
 }

@@ -1,9 +1,9 @@
-/* Which endpoint a request is for, and what it may do: decided once the
- * head is in, so that a request's body is read only when it will be used. */
+/* Routing (router.h). */
 #include <string.h>
 #include <strings.h>
 
-#include "worker/worker.h"
+#include "worker/response.h"
+#include "worker/router.h"
 
 static bool is_json_media_type(const char *v, bool cut)
 {
@@ -99,6 +99,7 @@ void route_request_head(struct worker *w, struct connection *c)
 	r->endpoint = classify(w, path, r->path_len);
 	r->cors = path_has_prefix(path, r->path_len, "/v1/") ||
 		  path_is(path, r->path_len, "/.well-known/webfinger");
+	r->allow = route_allowed_methods(r->endpoint);
 	switch (r->endpoint) {
 	case EP_REGISTER:
 		if (r->method == HTTP_OPTIONS)
@@ -133,32 +134,9 @@ void route_request(struct worker *w, struct connection *c)
 		response_error(w, c, r->early_error, NULL);
 		return;
 	}
-	const char *target = r->target.data;
-	const char *path = target + r->path_start;
-	switch (r->endpoint) {
-	case EP_HEALTHZ:
-		handle_healthz(w, c);
-		break;
-	case EP_USER:
-		handle_user(w, c, path + 6, r->path_len - 6);
-		break;
-	case EP_REGISTER:
-		if (r->method == HTTP_OPTIONS)
-			handle_register_options(w, c);
-		else
-			registration_start(w, c);
-		break;
-	case EP_WEBFINGER:
-		handle_webfinger(w, c, target + r->query_start, r->query_len);
-		break;
-	case EP_NATS_AUTH:
-		handle_nats_auth(w, c);
-		break;
-	case EP_STATIC:
-		handle_static(w, c, path, r->path_len);
-		break;
-	default:
+	worker_request_fn fn = r->endpoint < EP_COUNT ? w->endpoints[r->endpoint] : NULL;
+	if (fn)
+		fn(w, c);
+	else
 		response_error(w, c, API_NOT_FOUND, NULL);
-		break;
-	}
 }

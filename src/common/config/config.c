@@ -1,5 +1,6 @@
 #include "common/config/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +18,7 @@ enum {
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
 	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
-	OPT_HELP, OPT_VERSION,
+	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_HELP, OPT_VERSION,
 };
 
 /* One row per setting: its flag, its environment variable, its default, help. */
@@ -46,6 +47,8 @@ static const struct setting settings[] = {
 	{ OPT_IDLE_TIMEOUT, "idle-timeout", "KEZ_CHAT_IDLE_TIMEOUT", "60", "seconds a keep-alive connection may idle (1-86400)" },
 	{ OPT_MAX_CONNS, "max-connections", "KEZ_CHAT_MAX_CONNECTIONS", "4096", "open connections per worker (16-1000000)" },
 	{ OPT_MAP_SIZE, "map-size", "KEZ_CHAT_MAP_SIZE", "1024", "registry map size in MiB: the most the registry can hold (1-1048576)" },
+	{ OPT_RATE_LIMIT, "rate-limit", "KEZ_CHAT_RATE_LIMIT", "60", "writes a minute per client address, bursts of as many (0-1000000, 0: off)" },
+	{ OPT_TRUSTED_PROXY, "trusted-proxy", "KEZ_CHAT_TRUSTED_PROXY", NULL, "address of a reverse proxy whose X-Forwarded-For names the client (unset: none)" },
 	{ OPT_NATS_URL, "nats-url", "KEZ_CHAT_NATS_URL", NULL, "NATS server for the auth callout, e.g. nats://127.0.0.1:4222 (unset: no NATS)" },
 	{ OPT_NATS_SEED, "nats-seed", "KEZ_CHAT_NATS_SEED", NULL, "file with the callout service's user nkey seed (SU...)" },
 	{ OPT_NATS_USER, "nats-user", "KEZ_CHAT_NATS_USER", NULL, "the callout service's NATS user (instead of --nats-seed)" },
@@ -233,6 +236,14 @@ static void apply(struct config *c, int id, const char *v)
 	case OPT_IDLE_TIMEOUT: c->idle_timeout_ms = (unsigned)parse_number(flag, v, 1, 86400) * 1000u; break;
 	case OPT_MAX_CONNS: c->max_connections = (unsigned)parse_number(flag, v, 16, 1000000); break;
 	case OPT_MAP_SIZE: c->map_size = (size_t)parse_number(flag, v, 1, 1048576) << 20; break;
+	case OPT_RATE_LIMIT: c->rate_limit = (unsigned)parse_number(flag, v, 0, 1000000); break;
+	case OPT_TRUSTED_PROXY: {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1)
+			fail(flag, "'%s' is not an IPv4 or IPv6 address", v);
+		c->trusted_proxy = v;
+		break;
+	}
 	case OPT_NATS_URL:
 		if (strncmp(v, "nats://", 7) != 0 && strncmp(v, "tls://", 6) != 0)
 			fail(flag, "'%s' must start with nats:// or tls://", v);

@@ -38,6 +38,8 @@ struct config {
 	unsigned idle_timeout_ms;   /* keep-alive idle time between requests */
 	unsigned max_connections;   /* per worker */
 	size_t   map_size;          /* LMDB map, bytes */
+	unsigned rate_limit;        /* writes a minute per client address; 0: off */
+	const char *trusted_proxy;  /* a literal address whose X-Forwarded-For is believed; NULL: none */
 
 	/* NATS auth callout (all unset: no NATS at all) */
 	const char *nats_url;

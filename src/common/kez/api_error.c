@@ -26,6 +26,7 @@ static const struct api_error_info catalogue[API_ERROR_COUNT] = {
 	[API_NOT_IMPLEMENTED]        = { 501, "not_implemented", "the NATS auth callout is not configured on this server" },
 	[API_STORAGE_FULL]           = { 507, "storage_full", "the registry is full; the operator must raise its size" },
 	[API_UNAVAILABLE]            = { 503, "unavailable", "the server cannot serve this right now; try again shortly" },
+	[API_RATE_LIMITED]           = { 429, "rate_limited", "too many writes from your address; try again after Retry-After seconds" },
 	[API_INTERNAL]               = { 500, "internal", "the server failed; try again" },
 	[API_CHAIN_MISMATCH]         = { 400, "chain_mismatch", "payload.chain must be the key the path names" },
 	[API_UNSUPPORTED_OP]         = { 400, "unsupported_op", "payload.op must be \"add\", \"revoke\" or \"rotate\"" },

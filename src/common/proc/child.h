@@ -33,9 +33,13 @@ struct child_context {
 	unsigned             n_peers;
 	unsigned             max_peers;   /* verifier/writer: how many links can be live at once */
 	int                  control_fd;  /* verifier/writer: the master hands new links over it */
+	struct rate_table   *rate_table;  /* worker: the write limit all workers share */
 };
 
 int worker_run(const struct child_context *ctx);
+/* The workers' shared write-limit table (worker/rate_limit.c), mapped by the
+ * master before the first fork. NULL when it cannot be mapped. */
+struct rate_table *rate_table_create(void);
 int verifier_run(const struct child_context *ctx);
 int writer_run(const struct child_context *ctx);
 int nats_client_run(const struct child_context *ctx);

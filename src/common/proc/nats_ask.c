@@ -5,14 +5,21 @@
 
 #include "common/base/log.h"
 
+int nats_ask_head(struct ipc_nats_request *rq, const char *server_xkey, size_t len)
+{
+	memset(rq, 0, sizeof *rq);
+	if (len > NATS_ASK_MAX_REQUEST || (server_xkey && strlen(server_xkey) >= sizeof rq->server_xkey))
+		return -1;
+	if (server_xkey)
+		memcpy(rq->server_xkey, server_xkey, strlen(server_xkey) + 1);
+	return 0;
+}
+
 int nats_ask_send(struct ipc_channel *ch, uint64_t id, const char *server_xkey, const void *request, size_t len)
 {
 	struct ipc_nats_request rq;
-	memset(&rq, 0, sizeof rq);
-	if (len > NATS_ASK_MAX_REQUEST || (server_xkey && strlen(server_xkey) >= sizeof rq.server_xkey))
+	if (nats_ask_head(&rq, server_xkey, len) < 0)
 		return -1;
-	if (server_xkey)
-		memcpy(rq.server_xkey, server_xkey, strlen(server_xkey) + 1);
 	return ipc_send2(ch, IPC_NATS_REQUEST, 0, id, &rq, sizeof rq, request, len);
 }
 

@@ -16,6 +16,10 @@
 /* The largest request JWT one message can carry. */
 #define NATS_ASK_MAX_REQUEST (IPC_MAX_BODY - sizeof(struct ipc_nats_request))
 
+/* The fixed head of a request: the Nats-Server-Xkey text of a sealed one
+ * (NULL: clear). 0, or -1 when the request (len bytes) or the key text is
+ * too long for one message. */
+int nats_ask_head(struct ipc_nats_request *rq, const char *server_xkey, size_t len);
 /* Sends `request` (len bytes; sealed ones with the Nats-Server-Xkey text in
  * server_xkey, else NULL) under `id`. 0, or -1: larger than
  * NATS_ASK_MAX_REQUEST, out of memory, or the queue is full. */
