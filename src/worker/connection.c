@@ -136,7 +136,7 @@ void connection_close(struct worker *w, struct connection *c)
 
 static bool output_pending(const struct connection *c)
 {
-	return c->out.len > 0 || c->file_fd >= 0;
+	return c->out.len > 0 || c->file_fd >= 0 || c->body_fill;
 }
 
 /* Shut our side, then read and drop what the client still sends, so that it
@@ -176,20 +176,21 @@ static int linger_drain(struct worker *w, struct connection *c)
 	return -1;
 }
 
-static int connection_flush(struct worker *w, struct connection *c)
+/* Writes `out`; 1 when all of it left, 0 when the socket is full, -1 when
+ * the connection closed. */
+static int write_out(struct worker *w, struct connection *c, size_t *sent)
 {
-	size_t sent = 0;
-	while (c->out.len > sent) {
-		ssize_t n = write(c->fd, c->out.data + sent, c->out.len - sent);
+	while (c->out.len > *sent) {
+		ssize_t n = write(c->fd, c->out.data + *sent, c->out.len - *sent);
 		if (n > 0) {
-			sent += (size_t)n;
+			*sent += (size_t)n;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		buf_consume(&c->out, sent);
+		buf_consume(&c->out, *sent);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (sent || !on_list(c, &w->send_deadlines))
+			if (*sent || !on_list(c, &w->send_deadlines))
 				set_deadline(w, c, &w->send_deadlines);
 			return 0;
 		}
@@ -197,6 +198,30 @@ static int connection_flush(struct worker *w, struct connection *c)
 		return -1;
 	}
 	buf_reset(&c->out);
+	return 1;
+}
+
+static int connection_flush(struct worker *w, struct connection *c)
+{
+	size_t sent = 0;
+	for (;;) {
+		size_t part = 0;
+		int rc = write_out(w, c, &part);
+		sent += part;
+		if (rc <= 0)
+			return rc;
+		if (!c->body_fill)
+			break;
+		int more = c->body_fill(w, c);
+		if (more <= 0)
+			c->body_fill = NULL;
+		if (more < 0) {
+			connection_close(w, c);
+			return -1;
+		}
+		if (c->out.len == 0)
+			break;
+	}
 	while (c->file_fd >= 0 && c->file_left > 0) {
 		size_t chunk = c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK : (size_t)c->file_left;
 		ssize_t n = sendfile(c->fd, c->file_fd, &c->file_offset, chunk);
@@ -260,7 +285,7 @@ static void finish_request(struct worker *w, struct connection *c)
 static int process_input(struct worker *w, struct connection *c)
 {
 	while (c->phase == PHASE_READING && !c->close_after_send && c->in.len > 0 &&
-	       c->out.len < OUT_HIGH_WATER && c->file_fd < 0) {
+	       c->out.len < OUT_HIGH_WATER && c->file_fd < 0 && !c->body_fill) {
 		if (!c->got_bytes) {
 			c->got_bytes = true;
 			if (!on_list(c, &w->request_deadlines))

@@ -22,6 +22,9 @@ enum endpoint {
 	EP_WEBFINGER,
 	EP_NATS_AUTH,
 	EP_STATIC,     /* the web app, or the placeholder page */
+	EP_CHAIN,       /* /v1/sigchains/ed25519/{hex} */
+	EP_CHAIN_JSONL, /* /v1/sigchains/ed25519/{hex}.jsonl */
+	EP_CHAIN_EVENT, /* /v1/sigchains/ed25519/{hex}/{seq} */
 	EP_UNKNOWN,    /* 404 whatever the method */
 	EP_COUNT
 };

@@ -140,15 +140,16 @@ void response_error(struct worker *w, struct connection *c, enum api_error e, co
 	response_error_with(w, c, e, detail, NULL);
 }
 
-void response_error_with(struct worker *w, struct connection *c, enum api_error e, const char *detail,
-			 const char *extra_headers)
+static void send_error(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+		       const char *extra_headers, const char *members)
 {
 	const struct api_error_info *info = api_error_info(e);
-	char message[512], body[700], allow[64];
+	char message[512], body[900], allow[64];
 	json_escape(detail && *detail ? detail : info->message, message, sizeof message);
-	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, message);
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"%s}", info->code, message, members);
 	if (n < 0 || (size_t)n >= sizeof body)
-		n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, info->code);
+		n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"%s}", info->code, info->code,
+			     members);
 	struct response r = { .status = info->status, .content_type = "application/json",
 			      .content_length = (size_t)n, .extra_headers = extra_headers };
 	if (e == API_METHOD_NOT_ALLOWED) {
@@ -156,4 +157,16 @@ void response_error_with(struct worker *w, struct connection *c, enum api_error 
 		r.extra_headers = allow;
 	}
 	response_send(w, c, &r, body);
+}
+
+void response_error_with(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+			 const char *extra_headers)
+{
+	send_error(w, c, e, detail, extra_headers, "");
+}
+
+void response_error_members(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+			    const char *members)
+{
+	send_error(w, c, e, detail, NULL, members);
 }

@@ -22,6 +22,10 @@ void response_error(struct worker *w, struct connection *c, enum api_error e, co
 /* The same with extra header lines ("Name: value\r\n"...), or NULL. */
 void response_error_with(struct worker *w, struct connection *c, enum api_error e, const char *detail,
 			 const char *extra_headers);
+/* The same with more members after "message": `members` is JSON text that
+ * starts with a comma (",\"length\":3"), made by the caller from trusted values. */
+void response_error_members(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+			    const char *members);
 void response_refresh_date(struct worker *w);
 
 #endif

@@ -42,6 +42,8 @@ struct connection;
 struct worker;
 struct pending_table;
 struct registration_table;
+struct sigchain_read_table;
+struct sigchain_append_table;
 struct rate_table;
 
 enum conn_phase {
@@ -75,6 +77,10 @@ struct connection {
 	int                   file_fd;   /* static file body, sent after `out` */
 	off_t                 file_offset;
 	off_t                 file_left;
+	/* A body made part by part as `out` drains (a long sigchain): appends
+	 * the next part to c->out; returns 1 while more follows, 0 when done,
+	 * -1 when the promised length cannot be kept (the connection closes). */
+	int                 (*body_fill)(struct worker *w, struct connection *c);
 
 	TAILQ_ENTRY(connection) ready_link; /* more input to parse once others had a turn */
 	bool                  queued_ready;
@@ -110,6 +116,8 @@ struct worker {
 	struct ipc_receiver         ipc_rx;   /* replies from both, checked against the message table */
 	struct pending_table       *pending;
 	struct registration_table  *registrations;
+	struct sigchain_read_table *chain_reads;
+	struct sigchain_append_table *chain_appends;
 
 	struct connection          *conns;    /* max_connections slots */
 	unsigned                   *free_slots;

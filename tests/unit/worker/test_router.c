@@ -15,6 +15,7 @@ static void setup(struct fixture *f, bool has_site)
 	memset(f, 0, sizeof *f);
 	f->cfg.max_header_bytes = 16384;
 	f->cfg.max_connections = 16;
+	f->cfg.serve_registry = true; /* --serve's default */
 	f->w.cfg = &f->cfg;
 	f->w.has_site = has_site;
 	buf_init(&f->c.req.target, 16384);
