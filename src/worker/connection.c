@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,6 +15,7 @@
 #include "common/base/log.h"
 #include "worker/client_addr.h"
 #include "worker/connection.h"
+#include "worker/connection_out.h"
 #include "worker/http_parse.h"
 #include "worker/pending.h"
 #include "worker/response.h"
@@ -24,9 +24,7 @@
 #define IN_MAX          (64 * 1024)   /* unparsed input kept at most (pipelining) */
 #define OUT_MAX         (1024 * 1024) /* response bytes queued at most */
 #define OUT_HIGH_WATER  (64 * 1024)   /* stop parsing new requests above this */
-#define LINGER_MAX      (1024 * 1024) /* bytes drained after our FIN at most */
 #define DRIVE_ROUNDS    16            /* reads per turn before others get theirs */
-#define SENDFILE_CHUNK  (1024 * 1024)
 #define LINGER_TIMEOUT_MS 2000
 
 static void set_deadline(struct worker *w, struct connection *c, struct deadline_list *l)
@@ -134,124 +132,6 @@ void connection_close(struct worker *w, struct connection *c)
 	w->n_open--;
 }
 
-static bool output_pending(const struct connection *c)
-{
-	return c->out.len > 0 || c->file_fd >= 0 || c->body_fill;
-}
-
-/* Shut our side, then read and drop what the client still sends, so that it
- * sees our last response instead of a reset. */
-static void begin_linger(struct worker *w, struct connection *c)
-{
-	if (c->eof) {
-		connection_close(w, c);
-		return;
-	}
-	(void)shutdown(c->fd, SHUT_WR);
-	c->phase = PHASE_LINGERING;
-	c->req.body_seen = 0;
-	set_deadline(w, c, &w->linger_deadlines);
-}
-
-static int linger_drain(struct worker *w, struct connection *c)
-{
-	char scratch[4096];
-	while (c->can_read) {
-		ssize_t n = read(c->fd, scratch, sizeof scratch);
-		if (n > 0) {
-			c->req.body_seen += (size_t)n;
-			if (c->req.body_seen > LINGER_MAX)
-				break;
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			c->can_read = false;
-			return 0;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
-	connection_close(w, c);
-	return -1;
-}
-
-/* Writes `out`; 1 when all of it left, 0 when the socket is full, -1 when
- * the connection closed. */
-static int write_out(struct worker *w, struct connection *c, size_t *sent)
-{
-	while (c->out.len > *sent) {
-		ssize_t n = write(c->fd, c->out.data + *sent, c->out.len - *sent);
-		if (n > 0) {
-			*sent += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		buf_consume(&c->out, *sent);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (*sent || !on_list(c, &w->send_deadlines))
-				set_deadline(w, c, &w->send_deadlines);
-			return 0;
-		}
-		connection_close(w, c);
-		return -1;
-	}
-	buf_reset(&c->out);
-	return 1;
-}
-
-static int connection_flush(struct worker *w, struct connection *c)
-{
-	size_t sent = 0;
-	for (;;) {
-		size_t part = 0;
-		int rc = write_out(w, c, &part);
-		sent += part;
-		if (rc <= 0)
-			return rc;
-		if (!c->body_fill)
-			break;
-		int more = c->body_fill(w, c);
-		if (more <= 0)
-			c->body_fill = NULL;
-		if (more < 0) {
-			connection_close(w, c);
-			return -1;
-		}
-		if (c->out.len == 0)
-			break;
-	}
-	while (c->file_fd >= 0 && c->file_left > 0) {
-		size_t chunk = c->file_left > SENDFILE_CHUNK ? SENDFILE_CHUNK : (size_t)c->file_left;
-		ssize_t n = sendfile(c->fd, c->file_fd, &c->file_offset, chunk);
-		if (n > 0) {
-			c->file_left -= n;
-			sent += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (sent || !on_list(c, &w->send_deadlines))
-				set_deadline(w, c, &w->send_deadlines);
-			return 0;
-		}
-		/* n == 0: the file shrank under us; the promised length cannot be kept. */
-		connection_close(w, c);
-		return -1;
-	}
-	if (c->file_fd >= 0) {
-		close(c->file_fd);
-		c->file_fd = -1;
-	}
-	if (c->close_after_send && c->phase == PHASE_READING) {
-		begin_linger(w, c);
-		return c->in_use ? 0 : -1;
-	}
-	return 0;
-}
-
 static void respond_to_parse_error(struct worker *w, struct connection *c, llhttp_errno_t err)
 {
 	enum api_error e = c->req.early_error;
@@ -349,7 +229,7 @@ static int read_some(struct worker *w, struct connection *c)
 	c->can_read = false;
 	if (c->phase == PHASE_WAITING)
 		return 0; /* the answer is still coming; it will close after sending */
-	if (output_pending(c)) {
+	if (connection_output_pending(c)) {
 		c->close_after_send = true;
 		return 0;
 	}
@@ -361,14 +241,14 @@ static void drive(struct worker *w, struct connection *c)
 {
 	for (int round = 0; round < DRIVE_ROUNDS; round++) {
 		if (c->phase == PHASE_LINGERING) {
-			(void)linger_drain(w, c);
+			(void)connection_linger_drain(w, c);
 			return;
 		}
 		if (process_input(w, c) < 0 || connection_flush(w, c) < 0)
 			return;
 		if (c->phase == PHASE_LINGERING)
 			continue;
-		if (output_pending(c))
+		if (connection_output_pending(c))
 			return; /* EPOLLOUT brings it back */
 		if (!may_read(c)) {
 			/* Parsing stopped at the output limit and that output has
@@ -430,6 +310,7 @@ static void timed_out(struct deadline_entry *d, void *arg)
 void connection_init(struct worker *w)
 {
 	http_parse_init();
+	w->hooks.close = connection_close;
 	const struct config *cfg = w->cfg;
 	deadline_list_init(&w->request_deadlines, cfg->header_timeout_ms, timed_out, w);
 	deadline_list_init(&w->idle_deadlines, cfg->idle_timeout_ms, timed_out, w);

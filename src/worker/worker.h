@@ -12,7 +12,8 @@
  *   3. rate_limit, http_parse            (the shared write limit; llhttp
  *                                         callbacks -> hooks.request_head)
  *   4. pending                           (what waits on the verifier or writer)
- *   5. connection                        (socket I/O state machine -> hooks.request)
+ *   5. connection_out, connection        (writing and closing -> hooks.close; the
+ *                                         socket I/O state machine -> hooks.request)
  *   6. router                            (endpoint and policy -> endpoints[])
  *   7. registration, nats_endpoint       (the two asynchronous endpoints)
  *   8. handlers                          (the endpoints that answer at once)
@@ -94,6 +95,7 @@ typedef void (*worker_request_fn)(struct worker *w, struct connection *c);
 struct worker_hooks {
 	worker_request_fn request_head; /* the head is in: endpoint, early error, body policy */
 	worker_request_fn request;      /* a complete request: answer it, or start doing so */
+	worker_request_fn close;        /* connection_close, for the output half below it */
 };
 
 struct worker {

@@ -377,8 +377,11 @@ int writer_run(const struct child_context *ctx)
 		log_error("out of memory");
 		return CHILD_EXIT_STARTUP;
 	}
-	if (setup(w, ctx) < 0)
+	if (setup(w, ctx) < 0) {
+		teardown(w);
+		free(w);
 		return CHILD_EXIT_STARTUP;
+	}
 	/* The generation first: a worker that sees writer_ready again must also
 	 * see that this is a new writer, and re-send what the old one lost. */
 	atomic_fetch_add(&ctx->state->writer_generation, 1);
