@@ -67,12 +67,13 @@ SERVER      := $(OUT)/kez-chat-server
 UNIT_TESTS  := $(OUT)/unit-tests
 KEZCTL      := $(OUT)/kezctl
 NATS_PROBE  := $(OUT)/nats-probe
+ED_SPEED    := $(OUT)/ed25519-speed
 
 .PHONY: all deps build run test test-sanitize unit clean install bench fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: build
-build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE)
+build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE) $(ED_SPEED)
 
 # Installs what is missing when run as root; otherwise says what to install.
 DEPS ?= $(BUILD_DEPS) $(TEST_DEPS)
@@ -100,13 +101,17 @@ $(SERVER): $(DAEMON_OBJ) $(LLHTTP_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
 # Worker modules with unit tests of their own.
-UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent)
+UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent deadlines router response pending client_addr rate_limit connection http_parse sigchain_path connection_out) $(LLHTTP_OBJ)
 $(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_WORKER_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 # A libnats client the NATS tests drive (not installed).
 $(NATS_PROBE): $(OUT)/tests/tools/nats_probe.o $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
+
+# Ed25519 rates of OpenSSL and libsodium side by side (make bench runs it).
+$(ED_SPEED): $(OUT)/bench/ed25519_speed.o
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ -lcrypto -lsodium
 
 $(KEZCTL): $(KEZCTL_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lcurl

@@ -240,6 +240,12 @@ def openssl_verify_rate():
     return float(m.group(2))
 
 
+def ed25519_rates():
+    """{(implementation, operation): per-core rate} from build/*/ed25519-speed."""
+    out = run([os.path.join(BUILD, "ed25519-speed"), "3"]).stdout
+    return {(impl, op): float(n) for impl, op, n in re.findall(r"^(\S+) (verify|sign) ([\d.]+)$", out, re.M)}
+
+
 def cpu_model():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -273,6 +279,8 @@ def main():
         log("openssl speed ed25519 (single core) ...")
         verify = openssl_verify_rate()
         results["openssl_verify_per_s"] = verify
+        log("Ed25519 per core: OpenSSL and libsodium side by side ...")
+        results["ed25519"] = ed25519_rates()
 
         # --- 100 000 handles: lookups against nginx -------------------------
         s = Server(work, "main")
@@ -372,6 +380,19 @@ def report(r):
     w("| requests/s (mean) | %.0f | %.0f | **%.2f×** | ≥ 1.0× |" % (kez_rps, ngx_rps, kez_rps / ngx_rps))
     w("| p50 ms (mean) | %s | %s | %.2f× | |" % (fmt(kez_p50), fmt(ngx_p50), kez_p50 / ngx_p50))
     w("| p99 ms (mean) | %s | %s | **%.2f×** | ≤ 2× |" % (fmt(kez_p99), fmt(ngx_p99), kez_p99 / ngx_p99))
+    w("")
+    ed = r["ed25519"]
+    w("## Ed25519 implementations (one core, same process, same 180-byte message)")
+    w("")
+    w("`build/release/ed25519-speed`: OpenSSL 3 EVP (a key object per verification, as a server must) and "
+      "libsodium (`crypto_sign_ed25519_verify_detached` / `_detached`). The project uses the faster one "
+      "behind `common/kez/ed25519.h`.")
+    w("")
+    w("| operation | OpenSSL /s | libsodium /s | libsodium / OpenSSL |")
+    w("|---|---|---|---|")
+    for op in ("verify", "sign"):
+        o, n = ed[("openssl", op)], ed[("libsodium", op)]
+        w("| %s | %.0f | %.0f | **%.2f×** |" % (op, o, n, n / o))
     w("")
     w("## Registrations: `POST /v1/register`")
     w("")

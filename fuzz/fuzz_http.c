@@ -11,7 +11,9 @@
 
 #include "common/config/config.h"
 #include "common/base/log.h"
-#include "worker/worker.h"
+#include "worker/connection.h"
+#include "worker/response.h"
+#include "worker/wiring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,12 +57,9 @@ static void setup(void)
 		abort();
 	ipc_channel_init(&w.to_verifier, v[0], 64);
 	ipc_channel_init(&w.to_writer, wr[0], 64);
-	w.request_deadlines.timeout_ms = 1000;
-	w.idle_deadlines.timeout_ms = 1000;
-	w.send_deadlines.timeout_ms = 1000;
-	w.ipc_deadlines.timeout_ms = 1000;
-	w.linger_deadlines.timeout_ms = 1000;
-	connection_settings_init();
+	cfg.header_timeout_ms = cfg.idle_timeout_ms = 1000;
+	if (worker_modules_init(&w) < 0)
+		abort();
 	response_refresh_date(&w);
 }
 
@@ -78,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	w.now_ms = 0;
-	connection_accept(&w, sv[1], true);
+	struct sockaddr_storage peer = { .ss_family = AF_UNIX };
+	connection_accept(&w, sv[1], &peer);
 	unsigned slot = w.free_slots[w.n_free]; /* the slot just taken */
 	struct connection *c = &w.conns[slot];
 	if (c->in_use && size > first && write(sv[0], data + first, size - first) >= 0)
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		connection_on_event(&w, c, EPOLLIN | EPOLLOUT);
 	connection_run_ready(&w);
 	w.now_ms = 1000000;
-	deadline_expire(&w);
+	deadline_expire(w.deadline_lists, w.n_deadline_lists, w.now_ms);
 	if (c->in_use)
 		connection_close(&w, c);
 	close(sv[0]);

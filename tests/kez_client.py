@@ -1,6 +1,7 @@
 """A client for kez-chat-server written independently of the server's C code:
 its own RFC 8785 (JCS) serializer, Ed25519 signing (python3-cryptography),
-and small HTTP helpers, including raw sockets for what http.client hides."""
+and small HTTP helpers, including one raw-socket client (RawConnection,
+raw_http) for what http.client hides."""
 import datetime
 import http.client
 import json
@@ -187,75 +188,29 @@ def error_of(r):
     return body["error"]
 
 
-def exchange(port, data, timeout=5):
-    """Sends raw bytes on a fresh connection and reads until the server
-    closes it or timeout seconds pass. Returns (bytes received, closed)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    try:
-        try:
-            s.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server may answer and close before reading everything
-        chunks = []
-        deadline = time.time() + timeout
-        while True:
-            left = deadline - time.time()
-            if left <= 0:
-                return b"".join(chunks), False
-            s.settimeout(left)
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                return b"".join(chunks), False
-            except ConnectionResetError:
-                return b"".join(chunks), True
-            if not d:
-                return b"".join(chunks), True
-            chunks.append(d)
-    finally:
-        s.close()
+# --- raw HTTP ----------------------------------------------------------------
+#
+# For what http.client hides: pipelining, malformed or split requests,
+# 100-continue, keep-alive and who closes when. One parser frames responses
+# the way RFC 9112 §6.3 says (no body for 1xx, 204, 304 and HEAD; else
+# chunked, Content-Length, or until the server closes).
 
+class RawResponse(Response):
+    """A response read off a raw connection: status, headers (lowercase
+    names, each at most once), body (de-chunked), version, reason, and raw,
+    the exact bytes it took on the wire."""
 
-def raw_exchange(port, data, timeout=5):
-    """Sends raw bytes; returns everything received until the server closes
-    (or the timeout passes)."""
-    return exchange(port, data, timeout)[0]
-
-
-def exchange_until_close(port, data, timeout=5):
-    """Like raw_exchange, but the server must itself close the connection
-    within timeout seconds."""
-    got, closed = exchange(port, data, timeout)
-    assert closed, "the server kept the connection open; received %r" % got[:300]
-    return got
-
-
-def read_response(sock, timeout=5):
-    """Reads exactly one response (head and Content-Length body) from a
-    connection that stays open. Returns (status, headers dict, body)."""
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = sock.recv(65536)
-        if not d:
-            raise ConnectionError("closed before a full response head: %r" % data[:300])
-        data += d
-    head, _, rest = data.partition(b"\r\n\r\n")
-    status, headers = _parse_head(head)
-    n = 0 if status < 200 or status in (204, 304) else int(headers["content-length"])
-    while len(rest) < n:
-        d = sock.recv(65536)
-        if not d:
-            raise ConnectionError("closed inside a response body")
-        rest += d
-    assert len(rest) == n, "more bytes than one response: %r" % rest[n:n + 100]
-    return status, headers, rest
+    def __init__(self, version, status, reason, headers, body, raw):
+        Response.__init__(self, status, headers.items(), body)
+        self.version = version
+        self.reason = reason
+        self.raw = raw
 
 
 def _parse_head(head):
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if not parts[0].startswith("HTTP/1."):
+    if not parts[0].startswith("HTTP/1.") or len(parts) < 2:
         raise ValueError("not an HTTP response: %r" % lines[0])
     headers = {}
     for line in lines[1:]:
@@ -263,28 +218,175 @@ def _parse_head(head):
         k = k.strip().lower()
         assert k not in headers, "header %s sent twice in %r" % (k, head)
         headers[k] = v.strip()
-    return int(parts[1]), headers
+    return parts[0], int(parts[1]), parts[2] if len(parts) > 2 else "", headers
 
 
-def parse_responses(data):
-    """Splits a byte stream into (status, headers dict, body) triples, using
-    Content-Length, which every response of this server must carry (1xx,
-    204 and 304 have no body)."""
+def _dechunk(data, pos):
+    """(body, end) of a chunked body starting at pos, or None while incomplete."""
+    body = b""
+    while True:
+        eol = data.find(b"\r\n", pos)
+        if eol < 0:
+            return None
+        size = int(data[pos:eol].split(b";", 1)[0].strip(), 16)  # extensions ignored
+        pos = eol + 2
+        if size == 0:
+            break
+        if len(data) < pos + size + 2:
+            return None
+        assert data[pos + size:pos + size + 2] == b"\r\n", "chunk not followed by CRLF: %r" % data[pos:pos + 100]
+        body += data[pos:pos + size]
+        pos += size + 2
+    while True:  # trailer fields, then the empty line
+        eol = data.find(b"\r\n", pos)
+        if eol < 0:
+            return None
+        line, pos = data[pos:eol], eol + 2
+        if not line:
+            return body, pos
+
+
+def parse_one(data, closed=False, head=False, strict=True):
+    """(RawResponse, bytes it used) for the response at the start of data, or
+    None while data holds only part of it. closed: the server has closed, so
+    a body without length ends where data ends. head: the answer to a HEAD.
+    strict: this server's rule (API.md §1) that a response with a body says
+    its Content-Length."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    version, status, reason, headers = _parse_head(data[:end])
+    pos = end + 4
+    if head or 100 <= status < 200 or status in (204, 304):
+        body = b""
+    elif "chunked" in headers.get("transfer-encoding", "").lower():
+        assert not strict, "chunked response from a server that always sends Content-Length: %r" % data[:end]
+        framed = _dechunk(data, pos)
+        if framed is None:
+            return None
+        body, pos = framed
+    elif "content-length" in headers:
+        n = int(headers["content-length"])
+        if len(data) < pos + n:
+            return None
+        body, pos = data[pos:pos + n], pos + n
+    else:
+        assert not strict, "no Content-Length: %r" % data[:end]
+        if not closed:
+            return None
+        body, pos = data[pos:], len(data)
+    return RawResponse(version, status, reason, headers, body, data[:pos]), pos
+
+
+def parse_responses(data, strict=True):
+    """Every response in a complete byte stream (the server has closed)."""
     out = []
     while data:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if not sep:
-            raise ValueError("incomplete head: %r" % data[:200])
-        status, headers = _parse_head(head)
-        if status < 200 or status in (204, 304):
-            n = 0
-        else:
-            assert "content-length" in headers, "no Content-Length: %r" % head
-            n = int(headers["content-length"])
-        assert len(rest) >= n, "body shorter than Content-Length: %r" % data[:300]
-        out.append((status, headers, rest[:n]))
-        data = rest[n:]
+        one = parse_one(data, closed=True, strict=strict)
+        if one is None:
+            raise ValueError("incomplete response: %r" % data[:300])
+        out.append(one[0])
+        data = data[one[1]:]
     return out
+
+
+class RawConnection:
+    """One TCP connection to the server, written to and read from as bytes.
+    Every read has a deadline; `received` keeps every byte that arrived."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=5):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.timeout = timeout
+        self.received = b""
+        self.closed = False  # the server closed (or reset) its side
+        self._unread = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        """False when the server has already closed the connection."""
+        try:
+            self.sock.sendall(data)
+            return True
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+
+    def _read(self, deadline):
+        """Waits until deadline for bytes; False when none came in time."""
+        left = deadline - time.monotonic()
+        if left <= 0 or self.closed:
+            return False
+        self.sock.settimeout(left)
+        try:
+            d = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            d = b""
+        if not d:
+            self.closed = True
+        self.received += d
+        self._unread += d
+        return True
+
+    def response(self, timeout=None, head=False, strict=True, alone=False):
+        """The next complete response; raises TimeoutError or ConnectionError
+        when none comes. alone: nothing may have arrived after it."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            one = parse_one(self._unread, self.closed, head, strict)
+            if one is not None:
+                self._unread = self._unread[one[1]:]
+                assert not (alone and self._unread), "more bytes than one response: %r" % self._unread[:100]
+                return one[0]
+            if self.closed:
+                raise ConnectionError("closed before a complete response: %r" % self._unread[:300])
+            if not self._read(deadline):
+                raise TimeoutError("no complete response within the timeout: %r" % self._unread[:300])
+
+    def wait_closed(self, timeout=None):
+        """Reads until the server closes; True if it did within timeout."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not self.closed and self._read(deadline):
+            pass
+        return self.closed
+
+    def closed_within(self, timeout):
+        """Seconds until the server closed the connection, or None."""
+        t0 = time.monotonic()
+        return time.monotonic() - t0 if self.wait_closed(timeout) else None
+
+    def responses(self, strict=True):
+        """Every complete response that has arrived and is not read yet. Once
+        the server has closed, nothing may be left over."""
+        out = []
+        while True:
+            one = parse_one(self._unread, self.closed, strict=strict)
+            if one is None:
+                break
+            out.append(one[0])
+            self._unread = self._unread[one[1]:]
+        if self.closed and self._unread:
+            raise ValueError("incomplete response: %r" % self._unread[:300])
+        return out
+
+
+def raw_http(port, data, timeout=5, must_close=True, host="127.0.0.1", strict=True):
+    """Sends raw bytes on a fresh connection and returns the responses that
+    came back until the server closed it or timeout seconds passed;
+    must_close: the server has to close within the timeout."""
+    with RawConnection(port, host, timeout) as c:
+        c.send(data)  # the server may answer and close before reading everything
+        closed = c.wait_closed()
+        assert closed or not must_close, "the server kept the connection open; received %r" % c.received[:300]
+        return c.responses(strict)
 
 # --- nkeys (for NATS tests) ------------------------------------------------
 

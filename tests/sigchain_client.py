@@ -36,7 +36,7 @@ def make_payload(chain_key, seq, prev, op, body, created_at=None):
         "seq": seq,
         "prev": prev,
         "op": op,
-        "created_at": created_at or timestamp(),
+        "created_at": timestamp() if created_at is None else created_at,
         "body": body,
     }
 
@@ -78,8 +78,9 @@ class Chain:
         if new_signer is not None:
             self.signer = new_signer
 
-    def add(self, subject, **extra):
-        return self.next_event("add", dict({"subject": subject}, **extra))
+    def add(self, subject, created_at=None, **extra):
+        """An add; extra members go into its body."""
+        return self.next_event("add", dict({"subject": subject}, **extra), created_at=created_at)
 
     def revoke(self, seq):
         return self.next_event("revoke", {"seq": seq})

@@ -199,20 +199,12 @@ def test_ipv6_loopback(tmp_path):
 
         def health():
             try:
-                c = socket.create_connection(("::1", port), timeout=2)
+                return kc.raw_http(port, b"GET /v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                   timeout=2, host="::1")
             except OSError:
                 return None
-            c.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            data = b""
-            while True:
-                d2 = c.recv(4096)
-                if not d2:
-                    break
-                data += d2
-            c.close()
-            return data
-        data = wait_for(health, 10 * SLOW, 0.05)
-        assert data and data.startswith(b"HTTP/1.1 200 "), data
-        assert json.loads(data.split(b"\r\n\r\n", 1)[1])["status"] == "ok"
+        responses = wait_for(health, 10 * SLOW, 0.05)
+        assert responses and responses[0].raw.startswith(b"HTTP/1.1 200 "), responses
+        assert json.loads(responses[0].body)["status"] == "ok"
     finally:
         s.stop()

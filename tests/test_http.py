@@ -1,6 +1,5 @@
 """HTTP rules of API.md §1: methods, CORS, limits, timeouts, keep-alive,
 pipelining, malformed requests."""
-import socket
 import threading
 import time
 import uuid
@@ -85,25 +84,25 @@ def test_nats_auth_is_not_implemented(port):
 
 def test_headers_too_large_then_still_serving(port):
     raw = b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 17000 + b"\r\n\r\n"
-    (status, headers, body), = kc.parse_responses(kc.raw_exchange(port, raw))
-    assert status == 431 and b"headers_too_large" in body
+    r, = kc.raw_http(port, raw, must_close=False)
+    assert r.status == 431 and b"headers_too_large" in r.body
     many = b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-%d: v\r\n" % i for i in range(3000)) + b"\r\n"
-    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, many))
-    assert status == 431
+    r, = kc.raw_http(port, many, must_close=False)
+    assert r.status == 431
     assert kc.get(port, "/v1/healthz").status == 200
 
 
 def test_long_url_is_431(port):
-    r = kc.raw_exchange(port, b"GET /v1/u/" + b"a" * 20000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
-    assert r.startswith(b"HTTP/1.1 431 ")
+    r = kc.raw_http(port, b"GET /v1/u/" + b"a" * 20000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", must_close=False)
+    assert r[0].raw.startswith(b"HTTP/1.1 431 ")
 
 
 def test_body_too_large_by_content_length(port):
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Content-Length: 1000000\r\n\r\n" + b"{" * 1000)
-    (status, headers, body), = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert status == 413 and b"payload_too_large" in body
-    assert headers["connection"] == "close"
+    r, = kc.raw_http(port, raw)
+    assert r.status == 413 and b"payload_too_large" in r.body
+    assert r.headers["connection"] == "close"
 
 
 def test_body_just_over_the_limit_is_413(port):
@@ -122,8 +121,8 @@ def test_body_too_large_chunked(port):
     chunk = b"4000\r\n" + b"a" * 0x4000 + b"\r\n"
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: chunked\r\n\r\n" + chunk * 2)
-    (status, _, body), = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert status == 413 and b"payload_too_large" in body
+    r, = kc.raw_http(port, raw)
+    assert r.status == 413 and b"payload_too_large" in r.body
 
 
 @pytest.mark.parametrize("raw", [
@@ -133,10 +132,9 @@ def test_body_too_large_chunked(port):
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
 ])
 def test_malformed_request_is_400_and_closed(port, raw):
-    data = kc.exchange_until_close(port, raw)
-    (status, headers, body), = kc.parse_responses(data)
-    assert status == 400 and b"bad_request" in body
-    assert headers["connection"] == "close"
+    r, = kc.raw_http(port, raw)
+    assert r.status == 400 and b"bad_request" in r.body
+    assert r.headers["connection"] == "close"
 
 
 def test_pipelined_requests_answered_in_order(port):
@@ -147,48 +145,38 @@ def test_pipelined_requests_answered_in_order(port):
            b"GET /v1/u/%s HTTP/1.1\r\nHost: t\r\n\r\n"
            b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
            b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") % (len(body), body, handle.encode())
-    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert [s for s, _, _ in responses] == [200, 201, 200, 404, 200]
-    assert b'"handle":"%s"' % handle.encode() in responses[2][2]
+    responses = kc.raw_http(port, raw)
+    assert [r.status for r in responses] == [200, 201, 200, 404, 200]
+    assert b'"handle":"%s"' % handle.encode() in responses[2].body
 
 
 def test_keep_alive_reuses_connection(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    for _ in range(5):
-        s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        data = b""
-        while b"}" not in data:
-            data += s.recv(4096)
-        assert data.startswith(b"HTTP/1.1 200 ")
-    s.close()
+    with kc.RawConnection(port) as c:
+        for _ in range(5):
+            assert c.send(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            r = c.response()
+            assert r.raw.startswith(b"HTTP/1.1 200 ") and r.body.endswith(b"}")
 
 
 def test_http10_closes_by_default(port):
-    data = kc.exchange_until_close(port, b"GET /v1/healthz HTTP/1.0\r\n\r\n")
-    (status, headers, _), = kc.parse_responses(data)
-    assert status == 200 and headers["connection"] == "close"
+    r, = kc.raw_http(port, b"GET /v1/healthz HTTP/1.0\r\n\r\n")
+    assert r.status == 200 and r.headers["connection"] == "close"
 
 
 def test_http10_keep_alive(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"GET /v1/healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-    data = s.recv(4096)
-    assert b"Connection: keep-alive" in data
-    s.sendall(b"GET /v1/healthz HTTP/1.0\r\n\r\n")
-    rest = b""
-    while True:
-        d = s.recv(4096)
-        if not d:
-            break
-        rest += d
-    assert rest.startswith(b"HTTP/1.1 200 ")
-    s.close()
+    with kc.RawConnection(port) as c:
+        assert c.send(b"GET /v1/healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        assert b"Connection: keep-alive" in c.response().raw
+        assert c.send(b"GET /v1/healthz HTTP/1.0\r\n\r\n")
+        assert c.wait_closed()
+        r, = c.responses()
+        assert r.raw.startswith(b"HTTP/1.1 200 ")
 
 
 def test_slow_partial_request_does_not_block_others(port):
-    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(20)]
+    slow = [kc.RawConnection(port) for _ in range(20)]
     for s in slow:
-        s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Le")
+        assert s.send(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Le")
     t0 = time.time()
     for _ in range(20):
         assert kc.get(port, "/v1/healthz", timeout=2).status == 200
@@ -220,120 +208,82 @@ def short_timeouts(tmp_path_factory):
     s.stop()
 
 
-def closed_within(sock, seconds):
-    """Seconds until the server closed the connection; None if it did not."""
-    sock.settimeout(seconds)
-    t0 = time.time()
-    try:
-        while sock.recv(4096):
-            pass
-    except socket.timeout:
-        return None
-    except ConnectionResetError:
-        pass
-    finally:
-        sock.close()
-    return time.time() - t0
-
-
 def test_slowloris_closed_after_header_timeout(short_timeouts):
-    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
-    s.sendall(b"GET /v1/healthz HTTP/1.1\r\n")
-    for _ in range(3):
-        time.sleep(0.3)
-        try:
-            s.sendall(b"X: y\r\n")
-        except OSError:
-            break
-    took = closed_within(s, 5 * SLOW)
+    with kc.RawConnection(short_timeouts.port) as c:
+        c.send(b"GET /v1/healthz HTTP/1.1\r\n")
+        for _ in range(3):
+            time.sleep(0.3)
+            if not c.send(b"X: y\r\n"):
+                break
+        took = c.closed_within(5 * SLOW)
     assert took is not None and took < 3 * SLOW
 
 
 def test_silent_connection_closed_after_header_timeout(short_timeouts):
-    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
-    took = closed_within(s, 5 * SLOW)
+    with kc.RawConnection(short_timeouts.port) as c:
+        took = c.closed_within(5 * SLOW)
     assert took is not None and 0.5 < took < 3 * SLOW
 
 
 def test_idle_keep_alive_closed_after_idle_timeout(short_timeouts):
-    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
-    s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-    status, _, _ = kc.read_response(s)
-    assert status == 200
-    took = closed_within(s, 6 * SLOW)
+    with kc.RawConnection(short_timeouts.port) as c:
+        assert c.send(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.response(alone=True).status == 200
+        took = c.closed_within(6 * SLOW)
     assert took is not None and 1.5 < took < 4 * SLOW
     assert short_timeouts.healthy()
 
 
 def test_keep_alive_survives_pauses_shorter_than_idle_timeout(short_timeouts):
-    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
-    for _ in range(3):
-        s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        status, _, _ = kc.read_response(s)
-        assert status == 200
-        time.sleep(1.0)  # the idle timeout is 2 s
-    s.close()
+    with kc.RawConnection(short_timeouts.port) as c:
+        for _ in range(3):
+            assert c.send(b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert c.response(alone=True).status == 200
+            time.sleep(1.0)  # the idle timeout is 2 s
 
 
 def test_body_dribbled_past_header_timeout_is_cut(short_timeouts):
     body, _ = kc.make_envelope(("slowbody" + uuid.uuid4().hex)[:20])
-    s = socket.create_connection(("127.0.0.1", short_timeouts.port), timeout=5)
-    s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              b"Content-Length: %d\r\n\r\n" % len(body))
+    c = kc.RawConnection(short_timeouts.port)
+    c.send(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body))
     t0 = time.time()
-    received = b""
     closed = False
     for i in range(len(body)):  # one byte every 0.2 s: far slower than 1 s allows
-        try:
-            s.sendall(body[i:i + 1])
-        except OSError:
-            closed = True
-            break
-        s.settimeout(0.2)
-        try:
-            d = s.recv(4096)
-            if not d:
-                closed = True
-                break
-            received += d
-        except socket.timeout:
-            pass
-        except ConnectionResetError:
+        if not c.send(body[i:i + 1]) or c.wait_closed(0.2):
             closed = True
             break
         if time.time() - t0 > 6 * SLOW:
             break
-    s.close()
+    c.close()
     assert closed, "a body dribbled for %.1f s was still being read" % (time.time() - t0)
     assert time.time() - t0 < 3 * SLOW
-    assert not received.startswith(b"HTTP/1.1 201")
+    assert not c.received.startswith(b"HTTP/1.1 201")
 
 
 def test_malformed_request_after_a_good_one_closes(port):
-    data = kc.exchange_until_close(port, b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\nBROKEN\r\n\r\n"
-                                         b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-    statuses = [s for s, _, _ in kc.parse_responses(data)]
-    assert statuses == [200, 400]
+    responses = kc.raw_http(port, b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\nBROKEN\r\n\r\n"
+                                  b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert [r.status for r in responses] == [200, 400]
 
 
 def test_pipelined_burst_of_twenty(port):
     raw = b"".join(b"GET /v1/u/nobody%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(19))
     raw += b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert [s for s, _, _ in responses] == [404] * 19 + [200]
+    responses = kc.raw_http(port, raw)
+    assert [r.status for r in responses] == [404] * 19 + [200]
 
 
 def test_request_split_into_single_bytes(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    for b in b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n":
-        s.sendall(bytes([b]))
-    status, _, body = kc.read_response(s)
-    s.close()
-    assert status == 200 and b'"status":"ok"' in body
+    with kc.RawConnection(port) as c:
+        for b in b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n":
+            assert c.send(bytes([b]))
+        r = c.response(alone=True)
+    assert r.status == 200 and b'"status":"ok"' in r.body
 
 
 def test_api_errors_keep_the_connection_open(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c = kc.RawConnection(port)
     requests = [
         (b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n", 404),
         (b"DELETE /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n", 405),
@@ -343,11 +293,11 @@ def test_api_errors_keep_the_connection_open(port):
         (b"GET /v1/healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200),
     ]
     for raw, expected in requests:
-        s.sendall(raw)
-        status, headers, _ = kc.read_response(s)
-        assert status == expected, raw
-        assert headers.get("connection", "").lower() != "close", raw
-    s.close()
+        assert c.send(raw)
+        r = c.response(alone=True)
+        assert r.status == expected, raw
+        assert r.headers.get("connection", "").lower() != "close", raw
+    c.close()
 
 
 def test_chunked_body_with_extensions_and_trailer(port):
@@ -357,12 +307,12 @@ def test_chunked_body_with_extensions_and_trailer(port):
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
            b"%x;name=value\r\n%s\r\n%X\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n") % (half, body[:half], len(body) - half, body[half:])
-    (status, headers, _), = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert status == 201 and headers["location"] == "/v1/u/" + handle
+    r, = kc.raw_http(port, raw)
+    assert r.status == 201 and r.headers["location"] == "/v1/u/" + handle
 
 
 def test_expect_100_continue_with_too_large_body_is_413(port):
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n")
-    responses = kc.parse_responses(kc.exchange_until_close(port, raw))
-    assert responses[-1][0] == 413 and b"payload_too_large" in responses[-1][2]
+    responses = kc.raw_http(port, raw)
+    assert responses[-1].status == 413 and b"payload_too_large" in responses[-1].body

@@ -84,3 +84,44 @@ def test_make_envelope_shape_and_signature():
     assert env["signature"]["alg"] == "ed25519-sha512-jcs" and env["signature"]["key"] == p["primary"]
     key.public_key().verify(bytes.fromhex(env["signature"]["sig"]), kc.jcs(p).encode("utf-8"))
     assert "\u00e9".encode() in body  # raw UTF-8 on the wire
+
+
+# The raw-HTTP parser frames responses on its own; checked here without a
+# server, so that a pipelining or keep-alive test cannot pass on a misread.
+
+def test_raw_parser_content_length_and_pipelining():
+    data = (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nhi"
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 204 No Content\r\n\r\n"
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+    rs = kc.parse_responses(data)
+    assert [(r.status, r.body) for r in rs] == [(200, b"hi"), (100, b""), (204, b""), (404, b"")]
+    assert rs[0].headers == {"content-length": "2", "x-a": "1"} and rs[0].reason == "OK"
+    assert b"".join(r.raw for r in rs) == data
+    # a part of a response is no response yet
+    for cut in (10, data.index(b"hi") + 1):
+        assert kc.parse_one(data[:cut]) is None
+    with pytest.raises(ValueError):
+        kc.parse_responses(data[:-3])
+
+
+def test_raw_parser_chunked_close_and_head():
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT")
+    r, used = kc.parse_one(chunked, strict=False)
+    assert r.body == b"abc0123456789" and chunked[used:] == b"NEXT"
+    assert kc.parse_one(chunked[:-10], strict=False) is None  # trailer not finished
+    until_close = b"HTTP/1.0 200 OK\r\n\r\nall of it"
+    assert kc.parse_one(until_close, strict=False) is None  # open: more may come
+    r, _ = kc.parse_one(until_close, closed=True, strict=False)
+    assert r.body == b"all of it" and r.version == "HTTP/1.0"
+    r, used = kc.parse_one(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", head=True)
+    assert r.body == b"" and r.headers["content-length"] == "5"
+    # this server always sends Content-Length
+    for text in (chunked, until_close):
+        with pytest.raises(AssertionError):
+            kc.parse_one(text, closed=True)
+    with pytest.raises(AssertionError):
+        kc.parse_one(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\ncontent-length: 0\r\n\r\n")
+    with pytest.raises(ValueError):
+        kc.parse_one(b"SSH-2.0-x\r\n\r\n")

@@ -59,19 +59,19 @@ def test_sigkill_verifier_and_writer_recover(start_server):
 
 def test_sigterm_finishes_in_flight_request(start_server):
     s = start_server()
-    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c = kc.RawConnection(s.port, timeout=10)
     body, _ = kc.make_envelope("inflight")
     head = b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
-    sock.sendall(head + body[:10])
+    assert c.send(head + body[:10])
     time.sleep(0.2)
     kids = [pid for _, pid in child_processes(s.proc.pid)]
     s.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
-    sock.sendall(body[10:])
-    status, headers, answer = kc.read_response(sock, 10 * SLOW)
-    sock.close()
-    assert status == 201, answer
-    assert headers["connection"] == "close"
+    assert c.send(body[10:])
+    r = c.response(10 * SLOW, alone=True)
+    c.close()
+    assert r.status == 201, r
+    assert r.headers["connection"] == "close"
     assert s.proc.wait(10 * SLOW) == 0
     assert kids and not wait_for(lambda: [k for k in kids if is_running(k)], 1), kids
     # new connections are refused once the master is gone
@@ -101,16 +101,16 @@ def test_sighup_replaces_workers_without_dropping_requests(start_server):
     assert len(old) == 2
     # a registration half sent, and an idle keep-alive connection
     body, _ = kc.make_envelope("hupuser")
-    busy = socket.create_connection(("127.0.0.1", s.port), timeout=10)
-    busy.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
+    busy = kc.RawConnection(s.port, timeout=10)
+    assert busy.send(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:20])
     time.sleep(0.2)
     s.proc.send_signal(signal.SIGHUP)
     assert wait_for(lambda: len(worker_pids(s) - old) == 2, 3 * SLOW), s.log()
     # new connections are served by the new workers meanwhile
     assert kc.get(s.port, "/v1/healthz").status == 200
-    busy.sendall(body[20:])
-    answer = busy.recv(4096)
+    assert busy.send(body[20:])
+    answer = busy.response().raw
     assert answer.startswith(b"HTTP/1.1 201 "), answer
     assert b"Connection: close" in answer
     busy.close()
@@ -206,3 +206,76 @@ def test_healthz_while_a_backend_restarts(start_server, role):
     down = {"status": "unavailable", "server": "kez.test", "version": "0.1.0"}
     assert set(map(str, answers)) <= {str((200, ok)), str((503, down))}, answers
     assert answers[-1] == (200, ok), answers[-5:]
+
+
+def test_children_die_with_the_master(start_server):
+    """SIGKILL of the master under registration load: every child is gone
+    within 2 s (none keeps the port or the registry's write lock), a new
+    master starts at once on the same port and registry, and every
+    registration answered 201 is still there."""
+    import threading
+    from conftest import Server
+    s = start_server()
+    kids = list(s.children().values())
+    assert len(kids) == 4
+    accepted, stop = [], threading.Event()
+
+    def load():
+        i = 0
+        while not stop.is_set():
+            handle = "orphan%d" % i
+            i += 1
+            try:
+                if kc.register(s.port, kc.make_envelope(handle)[0], timeout=5).status == 201:
+                    accepted.append(handle)
+            except OSError:
+                pass
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        assert wait_for(lambda: len(accepted) >= 5, 10 * SLOW)
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait(5)
+        t0 = time.time()
+        alive = wait_for(lambda: not [k for k in kids if is_running(k)], 2)
+        took = time.time() - t0
+    finally:
+        stop.set()
+        t.join()
+    assert alive, [k for k in kids if is_running(k)]
+    assert took < 2, took
+    again = Server(s.dir, workers=2)
+    again.args[again.args.index("127.0.0.1:0")] = "127.0.0.1:%d" % s.port
+    again.log_path = os.path.join(s.dir, "server-again.log")
+    try:
+        again.start()
+        assert again.port == s.port
+        missing = [h for h in accepted if kc.get(again.port, "/v1/u/" + h).status != 200]
+        assert not missing, missing
+        assert kc.register(again.port, kc.make_envelope("afterrestart")[0]).status == 201
+    finally:
+        again.stop()
+
+
+def test_a_process_that_keeps_failing_to_start_stops_the_server(start_server):
+    """A worker that cannot start (its --web-dir is gone) is tried a few
+    times, waiting longer each time; then the master says so in one line,
+    stops the others and exits non-zero, instead of respawning for ever."""
+    from conftest import make_temp_dir
+    web = make_temp_dir()
+    with open(os.path.join(web, "index.html"), "w") as f:
+        f.write("hi\n")
+    s = start_server(["--web-dir", web])
+    kids = list(s.children().values())
+    os.rename(web, web + ".gone")
+    time.sleep(1.1)  # a death after a second of service is not a failure to start
+    os.kill(s.child("worker 1"), signal.SIGKILL)
+    rc = s.proc.wait(15 * SLOW)
+    assert rc == 1, s.log()
+    log = s.log()
+    assert len(re.findall(r"master\[\d+\]: worker 1 \(pid \d+\) could not start", log)) == 5, log
+    assert re.search(r"worker 1 failed 5 times in a row .*giving up: stopping the server", log), log
+    assert wait_for(lambda: not [k for k in kids if is_running(k)], 2), log
+    # the pauses grew: 250, 500, 1000, 2000 ms
+    assert "starting a new one in 2000 ms" in log, log

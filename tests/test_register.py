@@ -286,20 +286,18 @@ def test_chunked_body(port):
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 100]), body[i:i + 100]) for i in range(0, len(body), 100))
     raw = (b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
-    (status, _, _), = kc.parse_responses(kc.raw_exchange(port, raw))
-    assert status == 201
+    r, = kc.raw_http(port, raw, must_close=False)
+    assert r.status == 201
 
 
 def test_expect_100_continue(port):
     body, _ = kc.make_envelope(unique())
-    import socket
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
-    assert s.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
-    s.sendall(body)
-    assert s.recv(4096).startswith(b"HTTP/1.1 201 ")
-    s.close()
+    with kc.RawConnection(port) as c:
+        assert c.send(b"POST /v1/register HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        assert c.response(alone=True).raw == b"HTTP/1.1 100 Continue\r\n\r\n"
+        assert c.send(body)
+        assert c.response().raw.startswith(b"HTTP/1.1 201 ")
 
 
 def test_twenty_concurrent_registrations_one_wins(port):

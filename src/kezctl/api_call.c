@@ -15,7 +15,7 @@ void print_untrusted(const char *s)
 	}
 }
 
-static void print_refusal(const char *url, const struct http_result *r, const json_t *doc)
+void api_print_refusal(const char *url, long http_status, const json_t *doc)
 {
 	const char *code = json_string_value(json_object_get(doc, "error"));
 	const char *message = json_string_value(json_object_get(doc, "message"));
@@ -26,7 +26,7 @@ static void print_refusal(const char *url, const struct http_result *r, const js
 		print_untrusted(message);
 	} else {
 		/* Not this API's error shape: a proxy, or not a kez-chat server. */
-		fprintf(stderr, "unexpected_answer: HTTP %ld from ", r->status);
+		fprintf(stderr, "unexpected_answer: HTTP %ld from ", http_status);
 		print_untrusted(url);
 	}
 	fputc('\n', stderr);
@@ -52,7 +52,7 @@ int api_call(const char *url, const char *body, size_t len, long want_status)
 			fprintf(stderr, "kezctl: cannot print the answer\n");
 		free(text);
 	} else {
-		print_refusal(url, &r, doc);
+		api_print_refusal(url, r.status, doc);
 	}
 	json_decref(doc);
 	http_result_free(&r);

@@ -3,6 +3,7 @@
 #ifndef KEZCTL_API_CALL_H
 #define KEZCTL_API_CALL_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /* The bound of every URL kezctl builds. */
@@ -14,6 +15,10 @@
  * KEZCTL_REFUSED; no answer prints the transport error and returns
  * KEZCTL_TRANSPORT. */
 int api_call(const char *url, const char *body, size_t len, long want_status);
+
+/* Prints "kezctl: <code>: <message>" from an error document (doc may be
+ * NULL), or says the answer was not this API's. */
+void api_print_refusal(const char *url, long http_status, const json_t *doc);
 
 /* Prints s on stderr with control characters shown as '?': the text comes
  * from the network and must not drive the terminal. */

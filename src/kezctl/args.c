@@ -18,6 +18,10 @@ static const struct option long_options[] = {
 	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "nats-conf", required_argument, NULL, OPT_NATS_CONF },
+	{ "body", required_argument, NULL, OPT_BODY },
+	{ "new-key", required_argument, NULL, OPT_NEW_KEY },
+	{ "chain", required_argument, NULL, OPT_CHAIN },
+	{ "chains", required_argument, NULL, OPT_CHAINS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,6 +84,10 @@ enum args_result args_parse(const struct command *c, int argc, char **argv, cons
 		case OPT_SERVER: a->server = optarg; break;
 		case OPT_PREFIX: a->prefix = optarg; break;
 		case OPT_SKEW: a->skew = optarg; break;
+		case OPT_BODY: a->body = optarg; break;
+		case OPT_NEW_KEY: a->new_key = optarg; break;
+		case OPT_CHAIN: a->chain = optarg; break;
+		case OPT_CHAINS: a->chains = optarg; break;
 		case OPT_REL:
 			if (a->n_rels == KEZCTL_MAX_RELS) {
 				usage_error("%s: at most %d --rel options", c->name, KEZCTL_MAX_RELS);

@@ -24,10 +24,15 @@ enum kezctl_option {
 	OPT_OUT_DIR,
 	OPT_KEEP,
 	OPT_NATS_CONF,
+	OPT_BODY,
+	OPT_NEW_KEY,
+	OPT_CHAIN,
+	OPT_CHAINS,
 };
 
 struct kezctl_args {
 	const char *out, *key, *server, *prefix, *out_dir, *skew, *nats_conf;
+	const char *body, *new_key, *chain, *chains; /* the sigchain commands */
 	const char *url;     /* --url, else $KEZCTL_URL, else the default */
 	size_t      url_len; /* without trailing slashes: paths are appended */
 	const char *rels[KEZCTL_MAX_RELS];

@@ -27,6 +27,8 @@ extern const struct command command_lookup;
 extern const struct command command_webfinger;
 extern const struct command command_envelopes;
 extern const struct command command_nats_keys;
+extern const struct command command_sigchain;
+extern const struct command command_events;
 
 /* Prints "usage: kezctl SYNOPSIS" and the description on stdout. */
 void command_print_help(const struct command *c);

@@ -35,8 +35,13 @@ static size_t collect(char *data, size_t size, size_t n, void *user)
 
 int http_request(const char *url, const char *body, size_t len, struct http_result *out)
 {
+	return http_request_max(url, body, len, HTTP_MAX_RESPONSE, out);
+}
+
+int http_request_max(const char *url, const char *body, size_t len, size_t max, struct http_result *out)
+{
 	memset(out, 0, sizeof *out);
-	buf_init(&out->body, HTTP_MAX_RESPONSE);
+	buf_init(&out->body, max);
 	if (body && len > (size_t)LONG_MAX) {
 		snprintf(out->error, sizeof out->error, "%s: request body too large", url);
 		return -1;
@@ -85,8 +90,7 @@ int http_request(const char *url, const char *body, size_t len, struct http_resu
 	if (rc != CURLE_OK) {
 		out->status = 0;
 		if (sink.too_large)
-			snprintf(out->error, sizeof out->error, "%s: the answer is larger than %d bytes", url,
-				 HTTP_MAX_RESPONSE);
+			snprintf(out->error, sizeof out->error, "%s: the answer is larger than %zu bytes", url, max);
 		else
 			snprintf(out->error, sizeof out->error, "%s: %s", url,
 				 error_text[0] ? error_text : curl_easy_strerror(rc));

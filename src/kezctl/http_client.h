@@ -25,6 +25,8 @@ void http_client_cleanup(void);
  * (no connection, timeout, answer larger than HTTP_MAX_RESPONSE) with the
  * reason in out->error. Free `out` with http_result_free in both cases. */
 int  http_request(const char *url, const char *body, size_t len, struct http_result *out);
+/* The same with another bound on the answer (a whole chain is larger). */
+int  http_request_max(const char *url, const char *body, size_t len, size_t max, struct http_result *out);
 void http_result_free(struct http_result *r);
 
 /* Appends s percent-encoded for a URL path segment or query value: every

@@ -12,6 +12,7 @@
 static const struct command *const commands[] = {
 	&command_keygen,    &command_register,  &command_lookup,
 	&command_webfinger, &command_envelopes, &command_nats_keys,
+	&command_sigchain,  &command_events,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

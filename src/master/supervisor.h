@@ -1,5 +1,6 @@
-/* The master's process table: which children exist, forking them with the
- * right descriptors, reaping and respawning them, and stopping them in order. */
+/* The master's supervision: starts the processes of the table
+ * (proc_table.c), reaps and respawns them, reloads the workers on SIGHUP,
+ * and stops them in order. */
 #ifndef KEZ_SUPERVISOR_H
 #define KEZ_SUPERVISOR_H
 

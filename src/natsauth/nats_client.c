@@ -1,35 +1,40 @@
 /* The NATS auth-callout client: an unprivileged process connected to the
- * chat's NATS server as the callout service. For each authorization request
- * it asks the verifier whether the client proved a key, looks the key up in
- * the registry (read-only), and publishes the answer the verifier signed. */
+ * chat's NATS server as the callout service. It passes each authorization
+ * request to the verifier, which checks it, looks the key up and signs the
+ * answer, and publishes that answer; it decides nothing itself. */
 #include <errno.h>
 #include <nats/nats.h>
 #include <openssl/crypto.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
-#include "common/proc/child.h"
-#include "common/kez/ed25519.h"
-#include "common/proc/ipc.h"
+#include "common/base/clock.h"
+#include "common/proc/ipc_drain.h"
+#include "common/proc/sandbox.h"
 #include "common/base/log.h"
+#include "common/kez/ed25519.h"
 #include "common/nats/nkeys.h"
-#include "common/kez/api_error.h"
-#include "common/kez/registry.h"
+#include "common/proc/child.h"
+#include "common/proc/ipc.h"
+#include "common/proc/nats_ask.h"
 
-#define AUTH_SUBJECT      "$SYS.REQ.USER.AUTH"
-#define VERIFIER_WAIT_MS  1500 /* nats-server waits 2 s by default for an answer */
+#define AUTH_SUBJECT       "$SYS.REQ.USER.AUTH"
+#define VERIFIER_WAIT_MS   1500 /* nats-server waits 2 s by default for an answer */
+#define GENERATION_POLL_MS 50   /* how soon a respawned verifier is asked again */
 
 struct callout {
 	const struct child_context *ctx;
-	struct registry             registry;
 	struct ipc_channel          to_verifier;
 	uint64_t                    next_id;
 	natsConnection             *nc;
 	uint8_t                     seed[32]; /* the service's own nkey seed */
-	unsigned char              *reply_buf;
+	struct ipc_receiver         rx;
+	uint64_t                    awaited;   /* the id ask_verifier waits for */
+	ssize_t                     reply_len; /* -1 until it came */
 };
 
 static struct callout co;
@@ -64,39 +69,68 @@ static void on_reconnected(natsConnection *nc, void *closure)
 	log_info("reconnected to NATS");
 }
 
-/* One request to the verifier and its answer. 0, or -1 when it did not
- * answer in time. The reply (head + response bytes) lands in co.reply_buf. */
-static ssize_t ask_verifier(const struct ipc_nats_request *rq, const char *data, size_t len)
+/* The awaited reply stops the drain, so that it stays in the buffer; any
+ * other is a stale answer to an earlier, abandoned request. */
+static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
-	static unsigned char msg[IPC_MAX_BODY];
-	if (sizeof *rq + len > sizeof msg)
-		return -1;
-	memcpy(msg, rq, sizeof *rq);
-	memcpy(msg + sizeof *rq, data, len);
-	uint64_t id = ++co.next_id;
-	if (ipc_send(&co.to_verifier, IPC_NATS_REQUEST, 0, id, msg, sizeof *rq + len) < 0)
-		return -1;
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	(void)arg;
+	(void)ch;
+	(void)body;
+	if (h->type != IPC_NATS_REPLY || h->id != co.awaited)
+		return 0;
+	co.reply_len = (ssize_t)len;
+	return 1;
+}
+
+/* Waits for the reply to `id`, re-sending the request to a verifier that
+ * replaced the one it went to (a dead verifier's unread questions are lost).
+ * 0 with the answer in *a (pointing into the receive buffer), or -1 when
+ * there was none in time or the link is gone. */
+static int await_verifier(uint64_t id, const char *xkey, const char *data, size_t len, struct nats_ask_answer *a)
+{
+	struct shared_state *st = co.ctx->state;
+	unsigned generation = atomic_load(&st->verifier_generation);
+	long long deadline = monotonic_ms() + VERIFIER_WAIT_MS;
+	co.awaited = id;
+	co.reply_len = -1;
 	for (;;) {
 		(void)ipc_flush(&co.to_verifier);
-		struct ipc_header h;
-		ssize_t n = ipc_recv(co.to_verifier.fd, &h, co.reply_buf, IPC_MAX_BODY);
-		if (n >= (ssize_t)sizeof(struct ipc_nats_reply) && h.type == IPC_NATS_REPLY && h.id == id)
-			return n;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EPROTO)
+		enum ipc_drain_result r = ipc_drain(&co.rx, &co.to_verifier, 0);
+		if (co.reply_len >= 0) {
+			if (nats_ask_read_reply(co.rx.buf, (size_t)co.reply_len, a) == 0)
+				return 0;
+			log_warn("dropped a malformed answer from the verifier");
+			co.reply_len = -1;
+		}
+		if (r == IPC_DRAIN_GONE) {
+			log_warn("the verifier link is closed");
 			return -1;
-		if (n >= 0)
-			continue; /* a stale answer to an earlier, abandoned request */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= VERIFIER_WAIT_MS)
+		}
+		long long left = deadline - monotonic_ms();
+		if (left <= 0)
 			return -1;
+		unsigned now_generation = atomic_load(&st->verifier_generation);
+		if (now_generation != generation && atomic_load(&st->verifier_ready)) {
+			generation = now_generation;
+			log_info("re-sending an authorization request to the new verifier");
+			(void)nats_ask_send(&co.to_verifier, id, xkey, data, len);
+		}
+		if (r == IPC_DRAIN_MORE)
+			continue;
 		struct pollfd pfd = { .fd = co.to_verifier.fd,
 				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
-		(void)poll(&pfd, 1, (int)(VERIFIER_WAIT_MS - waited));
+		(void)poll(&pfd, 1, (int)(left < GENERATION_POLL_MS ? left : GENERATION_POLL_MS));
 	}
+}
+
+/* The request (sealed: with the server's xkey) to the verifier, its answer
+ * back. 0, or -1 when it could not be asked or did not answer in time. */
+static int ask_verifier(const char *xkey, const char *data, size_t len, struct nats_ask_answer *a)
+{
+	uint64_t id = ++co.next_id;
+	if (nats_ask_send(&co.to_verifier, id, xkey, data, len) < 0)
+		return -1;
+	return await_verifier(id, xkey, data, len, a);
 }
 
 static void publish(const char *reply_to, const unsigned char *data, size_t len)
@@ -113,47 +147,17 @@ static void handle_request(natsMsg *msg)
 	int len = natsMsg_GetDataLength(msg);
 	if (!reply_to || !data || len <= 0)
 		return;
-	struct ipc_nats_request rq;
-	memset(&rq, 0, sizeof rq);
 	const char *xkey = NULL;
-	if (natsMsgHeader_Get(msg, "Nats-Server-Xkey", &xkey) == NATS_OK && xkey)
-		snprintf(rq.server_xkey, sizeof rq.server_xkey, "%s", xkey);
-	rq.stage = NATS_STAGE_CHECK;
-	ssize_t n = ask_verifier(&rq, data, (size_t)len);
-	if (n < 0) {
+	if (natsMsgHeader_Get(msg, "Nats-Server-Xkey", &xkey) != NATS_OK || (xkey && !xkey[0]))
+		xkey = NULL;
+	struct nats_ask_answer a;
+	if (ask_verifier(xkey, data, (size_t)len, &a) < 0) {
 		log_warn("the verifier did not answer an authorization request; the client is refused");
 		return;
 	}
-	struct ipc_nats_reply reply;
-	memcpy(&reply, co.reply_buf, sizeof reply);
-	reply.detail[sizeof reply.detail - 1] = '\0';
-	if (reply.error != API_OK) {
-		log_warn("unanswerable authorization request: %s", reply.detail);
-		return;
-	}
-	if (reply.has_key) {
-		struct registry_record rec;
-		int found = registry_find_key(&co.registry, reply.client_key, &rec);
-		rq.stage = NATS_STAGE_ANSWER;
-		rq.registered = found == 1;
-		if (found == 1) {
-			rq.handle_len = (uint8_t)rec.handle_len;
-			memcpy(rq.handle, rec.handle, rec.handle_len);
-		}
-		n = ask_verifier(&rq, data, (size_t)len);
-		if (n < 0) {
-			log_warn("the verifier did not sign an answer; the client is refused");
-			return;
-		}
-		memcpy(&reply, co.reply_buf, sizeof reply);
-		reply.detail[sizeof reply.detail - 1] = '\0';
-		if (found == 1 && reply.error == API_OK && !reply.detail[0])
-			log_info("NATS access granted to %s", rec.handle);
-	}
-	if (reply.detail[0])
-		log_info("NATS access refused: %s", reply.detail);
-	if ((size_t)n > sizeof reply)
-		publish(reply_to, co.reply_buf + sizeof reply, (size_t)n - sizeof reply);
+	nats_ask_log(&a, "");
+	if (a.error == API_OK)
+		publish(reply_to, a.response, a.response_len);
 }
 
 static int connect_nats(const struct config *cfg, natsSubscription **sub)
@@ -206,25 +210,20 @@ int nats_client_run(const struct child_context *ctx)
 {
 	volatile int *stop = child_stop_flag();
 	const struct config *cfg = ctx->cfg;
-	char err[512];
 	co.ctx = ctx;
 	memcpy(co.seed, ctx->nats_keys->service_seed, sizeof co.seed);
-	if (registry_open(&co.registry, cfg->db_path, cfg->map_size, false, err, sizeof err) < 0) {
-		log_error("%s", err);
+	if (child_drop_privileges(cfg) < 0 || sandbox_enter(ctx) < 0)
 		return CHILD_EXIT_STARTUP;
-	}
-	if (child_drop_privileges(cfg) < 0)
+	if (ipc_receiver_init(&co.rx, IPC_ROLE_NATS, on_reply, NULL) < 0)
 		return CHILD_EXIT_STARTUP;
-	co.reply_buf = malloc(IPC_MAX_BODY);
-	if (!co.reply_buf)
-		return CHILD_EXIT_STARTUP;
-	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, 64);
+	ipc_channel_init(&co.to_verifier, ctx->verifier_fd, IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof r, 0) == sizeof r)
 		co.next_id = (uint64_t)r << 32;
 	natsSubscription *sub = NULL;
 	if (connect_nats(cfg, &sub) < 0)
 		return 1;
+	child_wipe_nats_password(cfg); /* libnats keeps its own copy for reconnects */
 	log_info("serving the NATS auth callout on %s", cfg->nats_url);
 	while (!*stop) {
 		natsMsg *msg = NULL;
@@ -243,7 +242,6 @@ int nats_client_run(const struct child_context *ctx)
 	nats_Close();
 	OPENSSL_cleanse(co.seed, sizeof co.seed);
 	ipc_channel_clear(&co.to_verifier);
-	registry_close(&co.registry);
-	free(co.reply_buf);
+	ipc_receiver_free(&co.rx);
 	return 0;
 }

@@ -9,6 +9,16 @@
 #define KEZ_PROBES_H
 
 #ifdef KEZ_TEST_HOOKS
+/* confined.c: sandbox_enter() (common/proc/sandbox.h) calls
+ * void sandbox_probe(const struct child_context *ctx) as its last step. */
+#include "common/proc/sandbox.h"
+#include "common/proc/ipc.h"
+
+/* A worker, confined, asks the verifier to grant NATS access to a key that
+ * is registered to nobody: a request formed as nats-server forms it, signed
+ * by a fresh server key, with the nonce correctly signed. Logs
+ * "probe worker: grant for unregistered key: <result>" (nats_grant.c). */
+void probe_nats_grant(const struct child_context *ctx, struct ipc_channel *to_verifier);
 #endif
 
 #endif

@@ -1,67 +1,55 @@
-/* Deadlines as a few FIFO lists instead of a heap: within a list every
- * deadline is "time of insertion + the list's timeout", so order is free. */
-#include "worker/worker.h"
+/* Deadline lists (deadlines.h): O(1) set and clear, expiry from the front. */
+#include "worker/deadlines.h"
 
-void deadline_clear(struct connection *c)
+void deadline_list_init(struct deadline_list *l, unsigned timeout_ms, deadline_fn expired, void *arg)
 {
-	struct deadline_list *l = c->deadline_list;
-	if (!l)
+	TAILQ_INIT(&l->entries);
+	l->timeout_ms = timeout_ms;
+	l->expired = expired;
+	l->arg = arg;
+}
+
+void deadline_clear(struct deadline_entry *e)
+{
+	if (!e->list)
 		return;
-	if (c->dl_prev)
-		c->dl_prev->dl_next = c->dl_next;
-	else
-		l->head = c->dl_next;
-	if (c->dl_next)
-		c->dl_next->dl_prev = c->dl_prev;
-	else
-		l->tail = c->dl_prev;
-	c->dl_prev = c->dl_next = NULL;
-	c->deadline_list = NULL;
+	TAILQ_REMOVE(&e->list->entries, e, link);
+	e->list = NULL;
 }
 
-void deadline_set(struct worker *w, struct connection *c, struct deadline_list *list)
+void deadline_set(struct deadline_list *l, struct deadline_entry *e, long long now_ms)
 {
-	deadline_clear(c);
-	c->deadline_ms = w->now_ms + list->timeout_ms;
-	c->deadline_list = list;
-	c->dl_prev = list->tail;
-	c->dl_next = NULL;
-	if (list->tail)
-		list->tail->dl_next = c;
-	else
-		list->head = c;
-	list->tail = c;
+	deadline_clear(e);
+	e->at_ms = now_ms + l->timeout_ms;
+	e->list = l;
+	TAILQ_INSERT_TAIL(&l->entries, e, link);
 }
 
-static struct deadline_list *all_lists(struct worker *w, int i)
-{
-	struct deadline_list *lists[] = { &w->request_deadlines, &w->idle_deadlines, &w->send_deadlines,
-					  &w->ipc_deadlines, &w->linger_deadlines };
-	return i < (int)(sizeof lists / sizeof lists[0]) ? lists[i] : NULL;
-}
-
-int deadline_next_timeout(const struct worker *w)
+int deadline_next_timeout(struct deadline_list *const *lists, size_t n, long long now_ms)
 {
 	long long soonest = -1;
-	struct deadline_list *l;
-	for (int i = 0; (l = all_lists((struct worker *)w, i)); i++)
-		if (l->head && (soonest < 0 || l->head->deadline_ms < soonest))
-			soonest = l->head->deadline_ms;
+	for (size_t i = 0; i < n; i++) {
+		const struct deadline_entry *e = TAILQ_FIRST(&lists[i]->entries);
+		if (e && (soonest < 0 || e->at_ms < soonest))
+			soonest = e->at_ms;
+	}
 	if (soonest < 0)
 		return -1;
-	return soonest <= w->now_ms ? 0 : (int)(soonest - w->now_ms);
+	if (soonest <= now_ms)
+		return 0;
+	long long wait = soonest - now_ms;
+	return wait > 0x7fffffff ? 0x7fffffff : (int)wait;
 }
 
-void deadline_expire(struct worker *w)
+void deadline_expire(struct deadline_list *const *lists, size_t n, long long now_ms)
 {
-	struct deadline_list *l;
-	for (int i = 0; (l = all_lists(w, i)); i++)
-		while (l->head && l->head->deadline_ms <= w->now_ms) {
-			struct connection *c = l->head;
-			deadline_clear(c);
-			if (l == &w->ipc_deadlines)
-				registration_timed_out(w, c);
-			else
-				connection_timed_out(w, c);
+	for (size_t i = 0; i < n; i++) {
+		struct deadline_list *l = lists[i];
+		struct deadline_entry *e;
+		/* The callback may clear or set other entries: take the front anew each time. */
+		while ((e = TAILQ_FIRST(&l->entries)) && e->at_ms <= now_ms) {
+			deadline_clear(e);
+			l->expired(e, l->arg);
 		}
+	}
 }

@@ -6,29 +6,13 @@
 
 #include "common/config/config.h"
 #include "common/kez/key_text.h"
-#include "common/kez/rfc3339.h"
 #include "common/base/log.h"
+#include "worker/handlers.h"
 #include "worker/percent.h"
+#include "worker/record.h"
+#include "worker/registration.h"
+#include "worker/response.h"
 #include "worker/webfinger.h"
-#include "worker/worker.h"
-
-int render_record(struct worker *w, struct buf *out, const struct registry_record *rec)
-{
-	char key_hex[65], at[RFC3339_UTC_LEN + 1];
-	hex_encode(rec->primary, sizeof rec->primary, key_hex);
-	rfc3339_format_utc(rec->registered_at, at);
-	/* Handles, domains and URLs were validated to need no JSON escaping;
-	 * plain copies keep printf off the lookup path. */
-	const char *parts[] = {
-		"{\"handle\":\"", rec->handle, "\",\"fqhn\":\"", rec->handle, "@", w->cfg->server,
-		"\",\"primary\":\"ed25519:", key_hex, "\",\"sigchain_url\":\"", w->cfg->sig_server_url,
-		"/v1/sigchains/ed25519/", key_hex, "\",\"registered_at\":\"", at, "\"}",
-	};
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		if (buf_append_str(out, parts[i]) < 0)
-			return -1;
-	return 0;
-}
 
 static void send_json(struct worker *w, struct connection *c, int status, const char *content_type,
 		      const struct buf *body, const char *extra)
@@ -61,8 +45,11 @@ static bool decode_handle(const char *s, size_t n, char out[HANDLE_MAX_LEN + 1],
 	return handle_is_valid(out, *len);
 }
 
-void handle_user(struct worker *w, struct connection *c, const char *segment, size_t len)
+void handle_user(struct worker *w, struct connection *c)
 {
+	/* The router took "/v1/u/" and one more segment. */
+	const char *segment = c->req.target.data + c->req.path_start + 6;
+	size_t len = c->req.path_len - 6;
 	char handle[HANDLE_MAX_LEN + 1];
 	size_t handle_len;
 	if (!decode_handle(segment, len, handle, &handle_len)) {
@@ -79,17 +66,19 @@ void handle_user(struct worker *w, struct connection *c, const char *segment, si
 		response_error(w, c, API_NOT_FOUND, "no such handle");
 		return;
 	}
-	char space[1024];
-	struct buf body = { .data = space, .len = 0, .cap = sizeof space, .max = sizeof space };
-	if (render_record(w, &body, &rec) < 0) {
+	struct buf body;
+	buf_init(&body, RECORD_JSON_MAX);
+	if (render_record(w->cfg, &body, &rec) < 0)
 		response_error(w, c, API_INTERNAL, NULL);
-		return;
-	}
-	send_json(w, c, 200, "application/json", &body, NULL);
+	else
+		send_json(w, c, 200, "application/json", &body, NULL);
+	buf_free(&body);
 }
 
-void handle_webfinger(struct worker *w, struct connection *c, const char *query, size_t len)
+void handle_webfinger(struct worker *w, struct connection *c)
 {
+	const char *query = c->req.target.data + c->req.query_start;
+	size_t len = c->req.query_len;
 	static struct webfinger_query q; /* large; one request at a time per worker */
 	if (webfinger_parse_query(query, len, &q) < 0) {
 		response_error(w, c, API_BAD_REQUEST, "the query string is not valid percent-encoding");
@@ -123,7 +112,7 @@ void handle_webfinger(struct worker *w, struct connection *c, const char *query,
 	buf_free(&body);
 }
 
-void handle_register_options(struct worker *w, struct connection *c)
+static void register_options(struct worker *w, struct connection *c)
 {
 	struct response r = { .status = 204,
 			      .extra_headers = "Access-Control-Allow-Methods: POST\r\n"
@@ -151,8 +140,10 @@ static void placeholder_page(struct worker *w, struct connection *c)
 	response_send(w, c, &r, page);
 }
 
-void handle_static(struct worker *w, struct connection *c, const char *path, size_t len)
+void handle_static(struct worker *w, struct connection *c)
 {
+	const char *path = c->req.target.data + c->req.path_start;
+	size_t len = c->req.path_len;
 	if (!w->has_site) {
 		placeholder_page(w, c);
 		return;
@@ -177,4 +168,12 @@ void handle_static(struct worker *w, struct connection *c, const char *path, siz
 	c->file_fd = f.fd;
 	c->file_offset = 0;
 	c->file_left = f.size;
+}
+
+void handle_register(struct worker *w, struct connection *c)
+{
+	if (c->req.method == HTTP_OPTIONS)
+		register_options(w, c);
+	else
+		registration_start(w, c);
 }

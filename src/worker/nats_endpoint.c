@@ -1,41 +1,34 @@
-/* POST /internal/nats/auth: the auth callout over HTTP, for loopback peers.
- * The body is an authorization request JWT; the answer is the response JWT
- * the verifier signed (application/jwt). Two verifier hops, as for NATS. */
+/* POST /internal/nats/auth: the auth callout over HTTP. Off (501) unless
+ * --nats-http-callout is set with the callout configured, since here the
+ * caller, not a NATS server, chooses the nonce and the server key; then for
+ * loopback peers only. The body is an authorization request JWT; the answer
+ * is the response JWT the verifier signed (application/jwt), after the same
+ * one question (common/proc/nats_ask.h) and every check the nats process
+ * relies on. A respawned verifier is asked again by the pending module. */
 #include <string.h>
 
 #include "common/config/config.h"
-#include "common/base/log.h"
-#include "worker/worker.h"
+#include "common/proc/nats_ask.h"
+#include "worker/connection.h"
+#include "worker/nats_endpoint.h"
+#include "worker/pending.h"
+#include "worker/response.h"
 
-static void send_to_verifier(struct worker *w, struct connection *c, const struct ipc_nats_request *rq)
-{
-	static unsigned char msg[IPC_MAX_BODY];
-	size_t len = c->req.body.len;
-	c->ipc_id = ((uint64_t)c->slot << 32) | ++w->next_sequence;
-	c->stage = rq->stage == NATS_STAGE_CHECK ? STAGE_NATS_CHECK : STAGE_NATS_ANSWER;
-	c->phase = PHASE_WAITING;
-	memcpy(msg, rq, sizeof *rq);
-	memcpy(msg + sizeof *rq, c->req.body.data, len);
-	if (sizeof *rq + len > IPC_MAX_BODY ||
-	    ipc_send(&w->to_verifier, IPC_NATS_REQUEST, 0, c->ipc_id, msg, sizeof *rq + len) < 0) {
-		c->stage = STAGE_NONE;
-		c->ipc_id = 0;
-		c->phase = PHASE_READING;
-		response_error(w, c, API_UNAVAILABLE, "the verifier is overloaded; try again shortly");
-		return;
-	}
-	if (c->deadline_list != &w->ipc_deadlines)
-		deadline_set(w, c, &w->ipc_deadlines);
-}
+enum { STAGE_NATS = 1 };
+
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len);
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why);
+static const struct pending_ops ops = { .reply = on_reply, .lost = on_lost };
 
 void handle_nats_auth(struct worker *w, struct connection *c)
 {
-	if (!c->loopback) {
-		response_error(w, c, API_FORBIDDEN, "the auth callout answers only on this machine");
+	if (!w->cfg->nats_http_callout || !w->cfg->nats_issuer_seed_file) {
+		response_error(w, c, API_NOT_IMPLEMENTED, NULL);
 		return;
 	}
-	if (!w->cfg->nats_issuer_seed_file) {
-		response_error(w, c, API_NOT_IMPLEMENTED, NULL);
+	if (!c->loopback) {
+		response_error(w, c, API_FORBIDDEN, "the auth callout answers only on this machine");
 		return;
 	}
 	if (c->req.body.len == 0) {
@@ -43,54 +36,41 @@ void handle_nats_auth(struct worker *w, struct connection *c)
 		return;
 	}
 	struct ipc_nats_request rq;
-	memset(&rq, 0, sizeof rq);
-	rq.stage = NATS_STAGE_CHECK;
-	send_to_verifier(w, c, &rq);
+	if (nats_ask_head(&rq, NULL, c->req.body.len) < 0) {
+		response_error(w, c, API_PAYLOAD_TOO_LARGE, NULL);
+		return;
+	}
+	struct pending_message m = { .peer = PEER_VERIFIER, .stage = STAGE_NATS, .type = IPC_NATS_REQUEST,
+				     .head = &rq, .head_len = sizeof rq, .tail = c->req.body.data,
+				     .tail_len = c->req.body.len, .ops = &ops };
+	if (pending_start(w, c, &m) < 0)
+		response_error(w, c, API_UNAVAILABLE, "the verifier is overloaded; try again shortly");
 }
 
-static void finish(struct worker *w, struct connection *c)
+static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why)
 {
-	c->stage = STAGE_NONE;
-	c->ipc_id = 0;
-	deadline_clear(c);
+	(void)stage;
+	(void)why;
+	response_error(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
 	connection_resume(w, c);
 }
 
-void nats_endpoint_on_reply(struct worker *w, struct connection *c, const void *body, size_t len)
+static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
+		     const void *body, size_t len)
 {
-	struct ipc_nats_reply reply;
-	if (len < sizeof reply) {
+	(void)stage;
+	struct nats_ask_answer a;
+	if (h->type != IPC_NATS_REPLY || nats_ask_read_reply(body, len, &a) < 0) {
 		response_error(w, c, API_INTERNAL, NULL);
-		finish(w, c);
-		return;
-	}
-	memcpy(&reply, body, sizeof reply);
-	reply.detail[sizeof reply.detail - 1] = '\0';
-	if (reply.error != API_OK) {
-		enum api_error e = reply.error < API_ERROR_COUNT ? (enum api_error)reply.error : API_INTERNAL;
-		response_error(w, c, e, reply.detail);
-		finish(w, c);
-		return;
-	}
-	if (c->stage == STAGE_NATS_CHECK && reply.has_key) {
-		struct ipc_nats_request rq;
-		memset(&rq, 0, sizeof rq);
-		rq.stage = NATS_STAGE_ANSWER;
-		struct registry_record rec;
-		int found = registry_find_key(&w->registry, reply.client_key, &rec);
-		if (found == 1) {
-			rq.registered = 1;
-			rq.handle_len = (uint8_t)rec.handle_len;
-			memcpy(rq.handle, rec.handle, rec.handle_len);
+	} else {
+		nats_ask_log(&a, " (HTTP)");
+		if (a.error != API_OK) {
+			response_error(w, c, a.error, a.detail[0] ? a.detail : NULL);
+		} else {
+			struct response r = { .status = 200, .content_type = "application/jwt",
+					      .content_length = a.response_len };
+			response_send(w, c, &r, (const char *)a.response);
 		}
-		send_to_verifier(w, c, &rq);
-		if (c->phase == PHASE_READING)
-			finish(w, c);
-		return;
 	}
-	if (reply.detail[0])
-		log_info("NATS access refused (HTTP callout): %s", reply.detail);
-	struct response r = { .status = 200, .content_type = "application/jwt", .content_length = len - sizeof reply };
-	response_send(w, c, &r, (const char *)body + sizeof reply);
-	finish(w, c);
+	connection_resume(w, c);
 }

@@ -1,11 +1,12 @@
-/* Status lines and headers. Every response says its length; CORS and
- * connection handling are decided here once for all endpoints. */
+/* Status lines and headers. Every response says its length (but a 204,
+ * RFC 9110 §8.6); CORS and connection handling are decided here once for
+ * all endpoints. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/config/config.h"
-#include "worker/worker.h"
+#include "worker/response.h"
 
 static const char *reason_phrase(int status)
 {
@@ -22,6 +23,7 @@ static const char *reason_phrase(int status)
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -88,9 +90,11 @@ void response_head(struct worker *w, struct connection *c, const struct response
 		put(out, r->content_type, &ok);
 		put(out, "\r\n", &ok);
 	}
-	put(out, "Content-Length: ", &ok);
-	put_size(out, r->content_length, &ok);
-	put(out, "\r\n", &ok);
+	if (r->status != 204) {
+		put(out, "Content-Length: ", &ok);
+		put_size(out, r->content_length, &ok);
+		put(out, "\r\n", &ok);
+	}
 	if (c->req.cors)
 		put(out, "Access-Control-Allow-Origin: *\r\n", &ok);
 	if (r->no_cache)
@@ -133,17 +137,36 @@ static void json_escape(const char *s, char *out, size_t cap)
 
 void response_error(struct worker *w, struct connection *c, enum api_error e, const char *detail)
 {
+	response_error_with(w, c, e, detail, NULL);
+}
+
+static void send_error(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+		       const char *extra_headers, const char *members)
+{
 	const struct api_error_info *info = api_error_info(e);
-	char message[512], body[700], allow[64];
+	char message[512], body[900], allow[64];
 	json_escape(detail && *detail ? detail : info->message, message, sizeof message);
-	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, message);
+	int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"%s}", info->code, message, members);
 	if (n < 0 || (size_t)n >= sizeof body)
-		n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"}", info->code, info->code);
+		n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"message\":\"%s\"%s}", info->code, info->code,
+			     members);
 	struct response r = { .status = info->status, .content_type = "application/json",
-			      .content_length = (size_t)n };
+			      .content_length = (size_t)n, .extra_headers = extra_headers };
 	if (e == API_METHOD_NOT_ALLOWED) {
-		snprintf(allow, sizeof allow, "Allow: %s\r\n", route_allowed_methods(c->req.endpoint));
+		snprintf(allow, sizeof allow, "Allow: %s\r\n", c->req.allow ? c->req.allow : "GET, HEAD");
 		r.extra_headers = allow;
 	}
 	response_send(w, c, &r, body);
+}
+
+void response_error_with(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+			 const char *extra_headers)
+{
+	send_error(w, c, e, detail, extra_headers, "");
+}
+
+void response_error_members(struct worker *w, struct connection *c, enum api_error e, const char *detail,
+			    const char *members)
+{
+	send_error(w, c, e, detail, NULL, members);
 }

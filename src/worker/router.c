@@ -1,9 +1,10 @@
-/* Which endpoint a request is for, and what it may do: decided once the
- * head is in, so that a request's body is read only when it will be used. */
+/* Routing (router.h). */
 #include <string.h>
 #include <strings.h>
 
-#include "worker/worker.h"
+#include "worker/response.h"
+#include "worker/router.h"
+#include "worker/sigchain_path.h"
 
 static bool is_json_media_type(const char *v, bool cut)
 {
@@ -53,18 +54,27 @@ static bool split_target(struct request *r)
 	return true;
 }
 
+/* Only the APIs this instance serves (--serve) have endpoints; the others'
+ * paths are unknown here. */
 static enum endpoint classify(const struct worker *w, const char *p, size_t n)
 {
+	bool registry = w->cfg->serve_registry, chains = w->cfg->serve_sigchain;
 	if (path_is(p, n, "/v1/healthz"))
 		return EP_HEALTHZ;
-	if (path_is(p, n, "/v1/register"))
+	if (registry && path_is(p, n, "/v1/register"))
 		return EP_REGISTER;
-	if (path_has_prefix(p, n, "/v1/u/") && n > 6 && !memchr(p + 6, '/', n - 6))
+	if (registry && path_has_prefix(p, n, "/v1/u/") && n > 6 && !memchr(p + 6, '/', n - 6))
 		return EP_USER;
-	if (path_is(p, n, "/.well-known/webfinger"))
+	if (registry && path_is(p, n, "/.well-known/webfinger"))
 		return EP_WEBFINGER;
-	if (path_is(p, n, "/internal/nats/auth"))
+	if (registry && path_is(p, n, "/internal/nats/auth"))
 		return EP_NATS_AUTH;
+	switch (chains ? sigchain_path_kind(p, n) : SIGCHAIN_PATH_NONE) {
+	case SIGCHAIN_PATH_CHAIN: return EP_CHAIN;
+	case SIGCHAIN_PATH_JSONL: return EP_CHAIN_JSONL;
+	case SIGCHAIN_PATH_EVENT: return EP_CHAIN_EVENT;
+	case SIGCHAIN_PATH_NONE: break;
+	}
 	if (path_is(p, n, "/v1") || path_has_prefix(p, n, "/v1/") || path_has_prefix(p, n, "/.well-known/") ||
 	    path_is(p, n, "/internal") || path_has_prefix(p, n, "/internal/"))
 		return EP_UNKNOWN;
@@ -78,6 +88,9 @@ const char *route_allowed_methods(enum endpoint ep)
 	switch (ep) {
 	case EP_REGISTER: return "POST, OPTIONS";
 	case EP_NATS_AUTH: return "POST";
+	case EP_CHAIN: return "GET, HEAD, POST, OPTIONS";
+	case EP_CHAIN_JSONL:
+	case EP_CHAIN_EVENT: return "GET, HEAD, OPTIONS";
 	default: return "GET, HEAD";
 	}
 }
@@ -99,6 +112,7 @@ void route_request_head(struct worker *w, struct connection *c)
 	r->endpoint = classify(w, path, r->path_len);
 	r->cors = path_has_prefix(path, r->path_len, "/v1/") ||
 		  path_is(path, r->path_len, "/.well-known/webfinger");
+	r->allow = route_allowed_methods(r->endpoint);
 	switch (r->endpoint) {
 	case EP_REGISTER:
 		if (r->method == HTTP_OPTIONS)
@@ -109,6 +123,21 @@ void route_request_head(struct worker *w, struct connection *c)
 			r->early_error = API_UNSUPPORTED_MEDIA_TYPE;
 		else
 			r->body_wanted = true;
+		break;
+	case EP_CHAIN:
+		if (r->method == HTTP_POST) {
+			if (!is_json_media_type(r->content_type, r->content_type_cut))
+				r->early_error = API_UNSUPPORTED_MEDIA_TYPE;
+			else
+				r->body_wanted = true;
+		} else if (!is_read_method(r->method) && r->method != HTTP_OPTIONS) {
+			r->early_error = API_METHOD_NOT_ALLOWED;
+		}
+		break;
+	case EP_CHAIN_JSONL:
+	case EP_CHAIN_EVENT:
+		if (!is_read_method(r->method) && r->method != HTTP_OPTIONS)
+			r->early_error = API_METHOD_NOT_ALLOWED;
 		break;
 	case EP_NATS_AUTH:
 		if (r->method != HTTP_POST)
@@ -133,32 +162,9 @@ void route_request(struct worker *w, struct connection *c)
 		response_error(w, c, r->early_error, NULL);
 		return;
 	}
-	const char *target = r->target.data;
-	const char *path = target + r->path_start;
-	switch (r->endpoint) {
-	case EP_HEALTHZ:
-		handle_healthz(w, c);
-		break;
-	case EP_USER:
-		handle_user(w, c, path + 6, r->path_len - 6);
-		break;
-	case EP_REGISTER:
-		if (r->method == HTTP_OPTIONS)
-			handle_register_options(w, c);
-		else
-			registration_start(w, c);
-		break;
-	case EP_WEBFINGER:
-		handle_webfinger(w, c, target + r->query_start, r->query_len);
-		break;
-	case EP_NATS_AUTH:
-		handle_nats_auth(w, c);
-		break;
-	case EP_STATIC:
-		handle_static(w, c, path, r->path_len);
-		break;
-	default:
+	worker_request_fn fn = r->endpoint < EP_COUNT ? w->endpoints[r->endpoint] : NULL;
+	if (fn)
+		fn(w, c);
+	else
 		response_error(w, c, API_NOT_FOUND, NULL);
-		break;
-	}
 }

@@ -1,6 +1,7 @@
 /* An HTTP worker: one epoll loop over the shared listening socket, its
  * client connections and its two socketpairs (verifier, writer). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,28 +14,22 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/proc/ipc_msg.h"
 #include "common/proc/sandbox.h"
-#include "worker/worker.h"
+#include "worker/connection.h"
+#include "worker/pending.h"
+#include "worker/response.h"
+#include "worker/wiring.h"
+#ifdef KEZ_TEST_HOOKS
+#include "probes/forged_insert.h"
+#include "probes/probes.h"
+#endif
 
-enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_CONN_BASE = 16 };
+enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2 };
 
 #define ACCEPTS_PER_WAKEUP 64
-#define IPC_TIMEOUT_MS     5000
-#define LINGER_TIMEOUT_MS  2000
-#define MAX_QUEUED_IPC     65536
 #define GENERATION_POLL_MS 100
 #define DRAIN_MIN_MS       10000
-
-static bool is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss->ss_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return false;
-}
 
 static void accept_connections(struct worker *w)
 {
@@ -55,39 +50,38 @@ static void accept_connections(struct worker *w)
 			close(fd);
 			continue;
 		}
-		connection_accept(w, fd, is_loopback(&peer));
+		connection_accept(w, fd, &peer);
 	}
 }
 
-static void read_replies(struct worker *w, struct ipc_channel *ch, uint32_t events)
+/* ipc_drain hands each message that passed the table here. */
+static int on_ipc_message(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body,
+			  size_t len)
 {
-	if (events & EPOLLOUT)
+	struct worker *w = arg;
+	pending_on_message(w, ch == &w->to_verifier ? PEER_VERIFIER : PEER_WRITER, h, body, len);
+	return 0;
+}
+
+static void read_replies(struct worker *w, enum pending_peer peer, uint32_t events)
+{
+	struct ipc_channel *ch = peer == PEER_VERIFIER ? &w->to_verifier : &w->to_writer;
+	if (events & EPOLLOUT) {
 		(void)ipc_flush(ch);
+		pending_flush(w, peer);
+	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
-	for (;;) {
-		struct ipc_header h;
-		ssize_t len = ipc_recv(ch->fd, &h, w->ipc_body, IPC_MAX_BODY);
-		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EPROTO) {
-				log_warn("dropped a malformed IPC message");
-				continue;
-			}
-			log_error("IPC receive: %s", strerror(errno));
-			return;
-		}
-		if (len == 0 && h.type == 0)
-			return;
-		registration_on_reply(w, &h, w->ipc_body, (size_t)len);
-	}
+	/* Edge-triggered: everything now, no burst limit. */
+	if (ipc_drain(&w->ipc_rx, ch, 0) == IPC_DRAIN_GONE)
+		log_warn("the %s closed its link", ipc_role_name(ch->peer_roles));
 }
 
 static void close_idle(struct worker *w)
 {
-	while (w->idle_deadlines.head)
-		connection_close(w, w->idle_deadlines.head);
+	struct deadline_entry *d;
+	while ((d = TAILQ_FIRST(&w->idle_deadlines.entries)))
+		connection_close(w, (struct connection *)((char *)d - offsetof(struct connection, deadline)));
 	/* Connections that have not started a request are idle too. */
 	for (unsigned i = 0; i < w->cfg->max_connections; i++) {
 		struct connection *c = &w->conns[i];
@@ -134,9 +128,9 @@ static int setup(struct worker *w, const struct child_context *ctx)
 
 	w->conns = calloc(cfg->max_connections, sizeof *w->conns);
 	w->free_slots = calloc(cfg->max_connections, sizeof *w->free_slots);
-	w->ipc_body = malloc(IPC_MAX_BODY);
+	int rx = ipc_receiver_init(&w->ipc_rx, IPC_ROLE_WORKER, on_ipc_message, w);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->conns || !w->free_slots || !w->ipc_body || w->epoll_fd < 0) {
+	if (!w->conns || !w->free_slots || rx < 0 || w->epoll_fd < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -145,18 +139,12 @@ static int setup(struct worker *w, const struct child_context *ctx)
 		w->free_slots[i] = cfg->max_connections - 1 - i;
 	w->n_free = cfg->max_connections;
 
-	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, MAX_QUEUED_IPC);
-	ipc_channel_init(&w->to_writer, ctx->writer_fd, MAX_QUEUED_IPC);
-	w->seen_verifier_generation = atomic_load(&ctx->state->verifier_generation);
-	w->seen_writer_generation = atomic_load(&ctx->state->writer_generation);
-	if (getrandom(&w->next_sequence, sizeof w->next_sequence, 0) != sizeof w->next_sequence)
-		w->next_sequence = (uint32_t)getpid() << 12;
-
-	w->request_deadlines.timeout_ms = cfg->header_timeout_ms;
-	w->idle_deadlines.timeout_ms = cfg->idle_timeout_ms;
-	w->send_deadlines.timeout_ms = cfg->idle_timeout_ms;
-	w->ipc_deadlines.timeout_ms = IPC_TIMEOUT_MS;
-	w->linger_deadlines.timeout_ms = LINGER_TIMEOUT_MS;
+	ipc_channel_init(&w->to_verifier, ctx->verifier_fd, IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
+	ipc_channel_init(&w->to_writer, ctx->writer_fd, IPC_ROLE_WRITER, IPC_QUEUE_DEFAULT_BYTES);
+	if (worker_modules_init(w) < 0) {
+		log_error("cannot start: out of memory");
+		return -1;
+	}
 
 	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them. */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN };
@@ -168,12 +156,14 @@ static int setup(struct worker *w, const struct child_context *ctx)
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
-	connection_settings_init();
 	w->now_ms = monotonic_ms();
 	response_refresh_date(w);
-	if (sandbox_enter(SANDBOX_WORKER) < 0)
+	if (sandbox_enter(ctx) < 0)
 		return -1;
-	sandbox_test_probe("worker", cfg->db_path);
+#ifdef KEZ_TEST_HOOKS
+	probe_nats_grant(ctx, &w->to_verifier);
+	probe_forged_insert(ctx, &w->to_writer);
+#endif
 	return 0;
 }
 
@@ -182,6 +172,7 @@ static void teardown(struct worker *w)
 	for (unsigned i = 0; i < w->cfg->max_connections; i++)
 		if (w->conns[i].in_use)
 			connection_close(w, &w->conns[i]);
+	worker_modules_free(w);
 	ipc_channel_clear(&w->to_verifier);
 	ipc_channel_clear(&w->to_writer);
 	if (w->has_site)
@@ -189,7 +180,7 @@ static void teardown(struct worker *w)
 	registry_close(&w->registry);
 	free(w->conns);
 	free(w->free_slots);
-	free(w->ipc_body);
+	ipc_receiver_free(&w->ipc_rx);
 	close(w->epoll_fd);
 }
 
@@ -207,10 +198,10 @@ int worker_run(const struct child_context *ctx)
 			begin_stop(&w);
 		if (w.stopping && (w.n_open == 0 || w.now_ms >= w.stop_deadline_ms))
 			break;
-		int timeout = deadline_next_timeout(&w);
-		if (w.ready_head)
+		int timeout = deadline_next_timeout(w.deadline_lists, w.n_deadline_lists, w.now_ms);
+		if (!TAILQ_EMPTY(&w.ready))
 			timeout = 0;
-		else if (w.ipc_deadlines.head && (timeout < 0 || timeout > GENERATION_POLL_MS))
+		else if (pending_any(&w) && (timeout < 0 || timeout > GENERATION_POLL_MS))
 			timeout = GENERATION_POLL_MS;
 		/* A signal landing just before epoll_wait must not wait for traffic. */
 		if (timeout < 0 || timeout > 1000)
@@ -227,15 +218,21 @@ int worker_run(const struct child_context *ctx)
 			if (tag == TAG_LISTEN)
 				accept_connections(&w);
 			else if (tag == TAG_VERIFIER)
-				read_replies(&w, &w.to_verifier, events[i].events);
+				read_replies(&w, PEER_VERIFIER, events[i].events);
 			else if (tag == TAG_WRITER)
-				read_replies(&w, &w.to_writer, events[i].events);
-			else if (w.conns[tag - TAG_CONN_BASE].in_use)
-				connection_on_event(&w, &w.conns[tag - TAG_CONN_BASE], events[i].events);
+				read_replies(&w, PEER_WRITER, events[i].events);
+			else {
+				/* Stale events (closed, or the slot reused since) are dropped. */
+				struct connection *c = connection_from_tag(&w, tag);
+				if (c)
+					connection_on_event(&w, c, events[i].events);
+			}
 		}
 		connection_run_ready(&w);
-		registration_check_generations(&w);
-		deadline_expire(&w);
+		pending_check_generations(&w);
+		pending_flush(&w, PEER_VERIFIER);
+		pending_flush(&w, PEER_WRITER);
+		deadline_expire(w.deadline_lists, w.n_deadline_lists, w.now_ms);
 	}
 	if (w.n_open)
 		log_warn("stopping with %u connections still open", w.n_open);

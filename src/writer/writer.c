@@ -1,6 +1,6 @@
-/* The writer: the registry's only read-write owner. Inserts that arrive
- * together share one LMDB transaction (group commit); each answer leaves only
- * after that transaction is synced to disk. A batch too big for what is left
+/* The writer: the registry's only read-write owner. Inserts and sigchain
+ * appends that arrive together share one LMDB transaction (group commit);
+ * each answer leaves only after that transaction is synced to disk. A batch too big for what is left
  * of the map falls back to one transaction an insert, so a nearly full
  * registry still takes what fits. */
 #include <errno.h>
@@ -14,14 +14,16 @@
 #include "common/proc/child.h"
 #include "common/base/clock.h"
 #include "common/proc/ipc.h"
+#include "common/proc/ipc_drain.h"
 #include "common/base/log.h"
 #include "common/proc/peer_set.h"
 #include "common/kez/registry.h"
 #include "common/proc/sandbox.h"
+#include "writer/chain_append.h"
+#include "writer/insert_gate.h"
 
 #define BATCH_MAX          512  /* inserts in one transaction */
 #define BURST_PER_PEER     64   /* taken from one worker before the next one's turn */
-#define MAX_QUEUED_REPLIES 4096 /* per worker; one that never reads cannot hold more */
 #define READER_CHECK_MS    5000
 #define POLL_MS            500  /* how soon a stop request is noticed at the latest */
 #define MAX_EVENTS         64
@@ -29,10 +31,12 @@
 struct pending_insert {
 	unsigned                  peer;
 	uint64_t                  id;
+	uint16_t                  type;  /* IPC_INSERT_REQUEST or IPC_APPEND_REQUEST */
 	bool                      valid; /* false: refused before reaching the registry */
 	bool                      retry;
 	struct ipc_insert_request request;
 	struct ipc_insert_reply   reply;
+	struct chain_append      *append; /* appends: the event and its answer */
 };
 
 struct writer {
@@ -41,10 +45,15 @@ struct writer {
 	int                         epoll_fd;
 	struct peer_set             links;
 	bool                       *peer_ready; /* may have unread messages */
+	struct ipc_receiver         rx;
+	MDB_txn                    *round_txn;  /* the batch being read: its transaction (NULL: none) */
+	int64_t                     round_now;  /* and its clock */
 	struct pending_insert       batch[BATCH_MAX];
 	size_t                      batch_len;
 	time_t                      last_full_log;
 	time_t                      last_reply_warning;
+	struct insert_gate          gate;
+	struct append_gate          append_gate;
 };
 
 /* One clear line, at most once a second, however many inserts it refuses. */
@@ -65,29 +74,27 @@ static void drop_peer(struct writer *w, unsigned i)
 	w->peer_ready[i] = false;
 }
 
-static void send_reply(struct writer *w, unsigned peer, uint64_t id, const struct ipc_insert_reply *r)
+static void send_reply(struct writer *w, const struct pending_insert *p)
 {
 	/* A link that ended while its batch was committing has nobody left to
 	 * hear the answer. */
+	unsigned peer = p->peer;
 	if (!peer_set_live(&w->links, peer))
 		return;
 	struct ipc_channel *ch = &w->links.peers[peer];
-	if (ipc_send(ch, IPC_INSERT_REPLY, 0, id, r, sizeof *r) < 0) {
+	int sent = p->type == IPC_APPEND_REQUEST
+			   ? ipc_send(ch, IPC_APPEND_REPLY, 0, p->id, &p->append->reply, sizeof p->append->reply)
+			   : ipc_send(ch, IPC_INSERT_REPLY, 0, p->id, &p->reply, sizeof p->reply);
+	if (sent < 0) {
 		time_t now = time(NULL);
 		if (now != w->last_reply_warning) {
 			w->last_reply_warning = now;
 			log_warn("cannot answer worker link %u (%s); its request will time out", peer + 1,
-				 ch->queued >= ch->max_queued ? "it reads no answers" : strerror(errno));
+				 errno == ENOBUFS ? "it reads no answers" : strerror(errno));
 		}
 	}
 	if (ipc_pending(ch))
 		peer_set_watch(&w->links, peer, true);
-}
-
-static bool insert_request_is_valid(const struct ipc_header *h, ssize_t len, const struct ipc_insert_request *rq)
-{
-	return h->type == IPC_INSERT_REQUEST && (size_t)len == sizeof *rq && rq->handle_len <= HANDLE_MAX_LEN &&
-	       handle_is_valid(rq->handle, rq->handle_len);
 }
 
 static enum api_error insert(struct writer *w, MDB_txn *txn, const struct pending_insert *p, int64_t now,
@@ -105,66 +112,83 @@ static void decide(struct writer *w, struct pending_insert *p, enum api_error e,
 	p->reply.registered_at = e == API_OK ? at : 0;
 }
 
-/* Adds one request to the batch, decided already: inserted into the open
- * transaction (txn NULL: it could not be opened) or refused (rq NULL: the
- * message was not a valid request). */
+/* An append into the open transaction: rows 14-21, then the event. */
+static void append_one(struct writer *w, struct pending_insert *p, MDB_txn *txn)
+{
+	if (chain_append_apply(&w->append_gate, &w->registry, txn, p->append) == API_STORAGE_FULL)
+		note_full(w);
+}
+
+/* Adds one sigchain append to the batch (see take_one). */
+static void take_append(struct writer *w, unsigned peer, uint64_t id, const void *body, size_t len)
+{
+	struct pending_insert *p = &w->batch[w->batch_len];
+	memset(p, 0, sizeof *p);
+	p->peer = peer;
+	p->id = id;
+	p->type = IPC_APPEND_REQUEST;
+	p->append = chain_append_take(&w->append_gate, peer, body, len);
+	if (!p->append) {
+		log_warn("out of memory for a sigchain append; its worker will time out");
+		return;
+	}
+	w->batch_len++;
+	if (!w->ctx->cfg->serve_sigchain) {
+		p->append->reply.error = API_NOT_FOUND;
+		return;
+	}
+	if (p->append->reply.error != API_OK)
+		return;
+	p->valid = true;
+	append_one(w, p, w->round_txn);
+}
+
+/* Adds one request to the batch, decided already: refused, or inserted
+ * into the open transaction (none: it could not be opened). */
 static void take_one(struct writer *w, unsigned peer, uint64_t id, const struct ipc_insert_request *rq,
-		     uint16_t flags, MDB_txn *txn, int64_t now)
+		     uint16_t flags)
 {
 	struct pending_insert *p = &w->batch[w->batch_len++];
 	memset(p, 0, sizeof *p);
 	p->peer = peer;
 	p->id = id;
-	p->reply.error = API_INTERNAL;
-	if (!rq)
+	p->type = IPC_INSERT_REQUEST;
+	enum api_error e = insert_gate_check(&w->gate, peer, rq);
+	if (e != API_OK) {
+		p->reply.error = (uint32_t)e;
 		return;
+	}
 	p->valid = true;
 	p->retry = (flags & IPC_FLAG_RETRY) != 0;
 	p->request = *rq;
 	int64_t at = 0;
-	enum api_error e = txn ? insert(w, txn, p, now, &at) : API_INTERNAL;
+	e = w->round_txn ? insert(w, w->round_txn, p, w->round_now, &at) : API_INTERNAL;
 	decide(w, p, e, at);
 }
 
-/* Reads up to a burst of requests from one worker into the batch. */
-static void take_requests(struct writer *w, unsigned peer, MDB_txn *txn, int64_t now)
+/* Called by ipc_drain for each INSERT_REQUEST and APPEND_REQUEST (the only
+ * types the table lets a worker send a writer), already checked for size. */
+static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
-	int fd = w->links.peers[peer].fd;
-	for (int n = 0; n < BURST_PER_PEER && w->batch_len < BATCH_MAX; n++) {
-		struct ipc_header h;
+	struct writer *w = arg;
+	unsigned peer = (unsigned)(ch - w->links.peers);
+	if (h->type == IPC_APPEND_REQUEST) {
+		take_append(w, peer, h->id, body, len);
+	} else {
 		struct ipc_insert_request rq;
-		memset(&h, 0, sizeof h);
-		ssize_t len = ipc_recv(fd, &h, &rq, sizeof rq);
-		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w->peer_ready[peer] = false;
-			return;
-		}
-		if (len < 0 && errno == EPROTO) {
-			/* Wrong size or framing. When the header names an insert, its
-			 * sender hears a refusal now rather than waiting for a timeout
-			 * (an id cut short matches nothing, which is harmless). */
-			log_warn("worker link %u sent a malformed message (type %u)%s", peer + 1, h.type,
-				 h.type == IPC_INSERT_REQUEST ? "; refused" : "; dropped");
-			if (h.type == IPC_INSERT_REQUEST)
-				take_one(w, peer, h.id, NULL, 0, txn, now);
-			continue;
-		}
-		if (len < 0) {
-			log_warn("worker link %u: %s; no longer listening to it", peer + 1, strerror(errno));
-			drop_peer(w, peer);
-			return;
-		}
-		if (len == 0 && h.type == 0) { /* end of file */
-			drop_peer(w, peer);
-			return;
-		}
-		if (!insert_request_is_valid(&h, len, &rq)) {
-			log_warn("worker link %u sent an invalid insert request (type %u, %zd bytes); refused", peer + 1,
-				 h.type, len);
-			take_one(w, peer, h.id, NULL, 0, txn, now);
-			continue;
-		}
-		take_one(w, peer, h.id, &rq, h.flags, txn, now);
+		memcpy(&rq, body, sizeof rq);
+		take_one(w, peer, h->id, &rq, h->flags);
+	}
+	return w->batch_len >= BATCH_MAX; /* full: the rest waits for the next round */
+}
+
+/* Reads up to a burst of requests from one worker into the batch. */
+static void take_requests(struct writer *w, unsigned peer)
+{
+	switch (ipc_drain(&w->rx, &w->links.peers[peer], BURST_PER_PEER)) {
+	case IPC_DRAIN_EMPTY: w->peer_ready[peer] = false; break;
+	case IPC_DRAIN_GONE: drop_peer(w, peer); break;
+	case IPC_DRAIN_MORE: break;
 	}
 }
 
@@ -181,6 +205,18 @@ static void commit_one_by_one(struct writer *w, int64_t now)
 		MDB_txn *txn;
 		int64_t at = 0;
 		enum api_error e = API_INTERNAL;
+		if (p->type == IPC_APPEND_REQUEST) {
+			if (registry_batch_begin(&w->registry, &txn) < 0) {
+				append_one(w, p, NULL);
+				continue;
+			}
+			append_one(w, p, txn);
+			if (p->append->reply.error != API_OK || p->append->reply.identical)
+				registry_batch_abort(txn);
+			else if (registry_batch_commit(txn) < 0)
+				p->append->reply.error = errno == MDB_MAP_FULL ? API_STORAGE_FULL : API_INTERNAL;
+			continue;
+		}
 		if (registry_batch_begin(&w->registry, &txn) == 0) {
 			e = insert(w, txn, p, now, &at);
 			if (e != API_OK)
@@ -210,6 +246,8 @@ static void run_batch(struct writer *w)
 	if (registry_batch_begin(&w->registry, &txn) < 0)
 		txn = NULL; /* every request of this round is answered API_INTERNAL */
 	int64_t now = (int64_t)time(NULL);
+	w->round_txn = txn;
+	w->round_now = now;
 	w->batch_len = 0;
 	/* Round-robin over workers with pending messages until none is left or
 	 * the batch is full, so one busy worker cannot starve the others. */
@@ -218,7 +256,7 @@ static void run_batch(struct writer *w)
 		more = false;
 		for (unsigned i = 0; i < w->ctx->max_peers && w->batch_len < BATCH_MAX; i++)
 			if (w->peer_ready[i] && peer_set_live(&w->links, i)) {
-				take_requests(w, i, txn, now);
+				take_requests(w, i);
 				more = more || w->peer_ready[i];
 			}
 	}
@@ -231,31 +269,39 @@ static void run_batch(struct writer *w)
 	if (txn && registry_batch_commit(txn) < 0) {
 		if (errno == MDB_MAP_FULL)
 			commit_one_by_one(w, now);
-		else /* nothing of the batch is on disk: none of its inserts succeeded */
-			for (size_t i = 0; i < w->batch_len; i++)
-				if (w->batch[i].reply.error == API_OK)
-					decide(w, &w->batch[i], API_INTERNAL, 0);
+		else /* nothing of the batch is on disk: none of its writes succeeded */
+			for (size_t i = 0; i < w->batch_len; i++) {
+				struct pending_insert *p = &w->batch[i];
+				if (p->type == IPC_APPEND_REQUEST && p->append->reply.error == API_OK &&
+				    !p->append->reply.identical)
+					p->append->reply.error = API_INTERNAL;
+				else if (p->type == IPC_INSERT_REQUEST && p->reply.error == API_OK)
+					decide(w, p, API_INTERNAL, 0);
+			}
 	}
 	log_debug("batch of %zu done in %lld ms", w->batch_len, monotonic_ms() - started);
-	for (size_t i = 0; i < w->batch_len; i++)
-		send_reply(w, w->batch[i].peer, w->batch[i].id, &w->batch[i].reply);
+	for (size_t i = 0; i < w->batch_len; i++) {
+		send_reply(w, &w->batch[i]);
+		chain_append_free(w->batch[i].append);
+		w->batch[i].append = NULL;
+	}
 	w->batch_len = 0;
 }
 
-static void handle_event(struct writer *w, const struct epoll_event *ev)
+/* -1 when the master is gone. */
+static int handle_event(struct writer *w, const struct epoll_event *ev)
 {
 	unsigned i = ev->data.u32;
-	if (i == PEER_SET_CONTROL_TAG) {
-		peer_set_take_links(&w->links, w->ctx->control_fd);
-		return;
-	}
+	if (i == PEER_SET_CONTROL_TAG)
+		return peer_set_take_links(&w->links, w->ctx->control_fd);
 	if (!peer_set_live(&w->links, i))
-		return;
+		return 0;
 	if ((ev->events & EPOLLOUT) && ipc_flush(&w->links.peers[i]) != 0)
 		peer_set_watch(&w->links, i, false); /* all sent, or the link is broken (EOF follows) */
 	/* A hang-up or error is read as end of file (or an error) in the batch. */
 	if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		w->peer_ready[i] = true;
+	return 0;
 }
 
 static void clear_stale_readers(struct writer *w)
@@ -272,6 +318,8 @@ static int setup(struct writer *w, const struct child_context *ctx)
 {
 	w->ctx = ctx;
 	w->epoll_fd = -1;
+	insert_gate_init(&w->gate, ctx->reserved, ctx->attest);
+	append_gate_init(&w->append_gate, ctx->attest, ctx->cfg->max_chain_length, ctx->cfg->sigchain_registered_only);
 	char err[512];
 	if (registry_open(&w->registry, ctx->cfg->db_path, ctx->cfg->map_size, true, err, sizeof err) < 0) {
 		log_error("%s", err);
@@ -283,8 +331,8 @@ static int setup(struct writer *w, const struct child_context *ctx)
 		return -1;
 	w->peer_ready = calloc(ctx->max_peers ? ctx->max_peers : 1, sizeof *w->peer_ready);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w->peer_ready || w->epoll_fd < 0 ||
-	    peer_set_init(&w->links, ctx->max_peers, w->epoll_fd, MAX_QUEUED_REPLIES) < 0) {
+	if (!w->peer_ready || w->epoll_fd < 0 || ipc_receiver_init(&w->rx, IPC_ROLE_WRITER, dispatch, w) < 0 ||
+	    peer_set_init(&w->links, ctx->max_peers, w->epoll_fd, IPC_ROLE_WORKER, IPC_QUEUE_DEFAULT_BYTES) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -299,15 +347,19 @@ static int setup(struct writer *w, const struct child_context *ctx)
 		}
 	}
 	sandbox_preload_libraries();
-	if (sandbox_enter(SANDBOX_WRITER) < 0)
+	if (attest_self_test(ctx->attest) < 0) {
+		log_error("no attestation key, or HMAC-SHA256 does not work");
 		return -1;
-	sandbox_test_probe("writer", NULL);
+	}
+	if (sandbox_enter(ctx) < 0)
+		return -1;
 	return 0;
 }
 
 static void teardown(struct writer *w)
 {
 	peer_set_free(&w->links);
+	ipc_receiver_free(&w->rx);
 	registry_close(&w->registry);
 	free(w->peer_ready);
 	w->peer_ready = NULL;
@@ -319,9 +371,17 @@ int writer_run(const struct child_context *ctx)
 {
 	log_set_process("writer");
 	volatile int *stop = child_stop_flag();
-	static struct writer w;
-	if (setup(&w, ctx) < 0)
+	/* The batch is large: on the heap, not in a static buffer. */
+	struct writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		log_error("out of memory");
 		return CHILD_EXIT_STARTUP;
+	}
+	if (setup(w, ctx) < 0) {
+		teardown(w);
+		free(w);
+		return CHILD_EXIT_STARTUP;
+	}
 	/* The generation first: a worker that sees writer_ready again must also
 	 * see that this is a new writer, and re-send what the old one lost. */
 	atomic_fetch_add(&ctx->state->writer_generation, 1);
@@ -330,8 +390,9 @@ int writer_run(const struct child_context *ctx)
 
 	long long next_reader_check = monotonic_ms() + READER_CHECK_MS;
 	struct epoll_event events[MAX_EVENTS];
-	while (!*stop) {
-		int n = epoll_wait(w.epoll_fd, events, MAX_EVENTS, POLL_MS);
+	bool master_gone = false;
+	while (!*stop && !master_gone) {
+		int n = epoll_wait(w->epoll_fd, events, MAX_EVENTS, POLL_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -339,16 +400,22 @@ int writer_run(const struct child_context *ctx)
 			break;
 		}
 		for (int k = 0; k < n; k++)
-			handle_event(&w, &events[k]);
-		/* A stop request that came meanwhile still lets this batch finish:
-		 * its requests were read, so they get their answers. */
-		run_batch(&w);
+			if (handle_event(w, &events[k]) < 0)
+				master_gone = true;
+		/* A stop request (or the master's end) that came meanwhile still
+		 * lets this batch finish: its requests were read, so they get
+		 * their answers. */
+		run_batch(w);
 		if (monotonic_ms() >= next_reader_check) {
-			clear_stale_readers(&w);
+			clear_stale_readers(w);
 			next_reader_check = monotonic_ms() + READER_CHECK_MS;
 		}
 	}
-	log_info("stopping");
-	teardown(&w);
+	if (master_gone)
+		log_warn("the master is gone; stopping");
+	else
+		log_info("stopping");
+	teardown(w);
+	free(w);
 	return 0;
 }

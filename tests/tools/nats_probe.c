@@ -1,9 +1,13 @@
 /* nats-probe: a real libnats client for the tests.
- *   nats-probe URL SEED|- [--wrong-sig] [--connects N] [ACTION...]
+ *   nats-probe URL SEED|- [--wrong-sig] [--inbox-prefix PREFIX] [--connects N] [ACTION...]
  * SEED is a file holding a user nkey seed (SU...), "-" connects without one.
- * Actions, in order: "sub SUBJECT", "pub SUBJECT TEXT", "recv SECONDS".
+ * --inbox-prefix sets the client's inbox prefix (replies to its requests).
+ * Actions, in order: "sub SUBJECT", "pub SUBJECT TEXT", "recv SECONDS",
+ * "request SUBJECT TEXT" (waits 3 s for the reply), "serve SECONDS" (answers
+ * one request on the last subscription with "answer:TEXT"), "wait MS".
  * Prints one line per event: connected, connect-error, sub-ok, pub-ok,
- * received, async-error, timeout; exits 0 once connected. */
+ * received, reply, request-error, served, async-error, timeout; exits 0 once
+ * connected. */
 #include <nats/nats.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,8 +18,9 @@
 #include "common/kez/ed25519.h"
 #include "common/nats/nkeys.h"
 
-static uint8_t seed[32];
-static bool    wrong_signature;
+static uint8_t     seed[32];
+static bool        wrong_signature;
+static const char *inbox_prefix;
 
 static natsStatus sign(char **err, unsigned char **sig, int *sig_len, const char *nonce, void *closure)
 {
@@ -51,6 +56,8 @@ static natsConnection *connect(const char *url, bool with_key)
 	natsOptions_SetTimeout(opts, 5000);
 	natsOptions_SetMaxReconnect(opts, 0);
 	natsOptions_SetErrorHandler(opts, on_error, NULL);
+	if (inbox_prefix)
+		natsOptions_SetCustomInboxPrefix(opts, inbox_prefix);
 	if (with_key) {
 		uint8_t pub[32];
 		char text[NKEY_PUBLIC_LEN + 1];
@@ -84,6 +91,8 @@ int main(int argc, char **argv)
 	for (; a < argc; a++) {
 		if (strcmp(argv[a], "--wrong-sig") == 0)
 			wrong_signature = true;
+		else if (strcmp(argv[a], "--inbox-prefix") == 0 && a + 1 < argc)
+			inbox_prefix = argv[++a];
 		else if (strcmp(argv[a], "--connects") == 0 && a + 1 < argc)
 			connects = atoi(argv[++a]);
 		else
@@ -144,6 +153,29 @@ int main(int argc, char **argv)
 			} else {
 				printf("timeout\n");
 			}
+		} else if (strcmp(argv[a], "request") == 0 && a + 2 < argc) {
+			const char *subject = argv[++a], *text = argv[++a];
+			natsMsg *reply = NULL;
+			natsStatus s = natsConnection_RequestString(&reply, nc, subject, text, 3000);
+			if (s == NATS_OK)
+				printf("reply %.*s\n", natsMsg_GetDataLength(reply), natsMsg_GetData(reply));
+			else
+				printf("request-error %s\n", natsStatus_GetText(s));
+			natsMsg_Destroy(reply);
+		} else if (strcmp(argv[a], "serve") == 0 && a + 1 < argc && sub) {
+			natsMsg *msg = NULL;
+			natsStatus s = natsSubscription_NextMsg(&msg, sub, atoi(argv[++a]) * 1000);
+			if (s == NATS_OK && natsMsg_GetReply(msg)) {
+				char answer[512];
+				snprintf(answer, sizeof answer, "answer:%.*s", natsMsg_GetDataLength(msg), natsMsg_GetData(msg));
+				s = natsConnection_PublishString(nc, natsMsg_GetReply(msg), answer);
+				if (s == NATS_OK)
+					s = natsConnection_FlushTimeout(nc, 2000);
+				printf(s == NATS_OK ? "served %s\n" : "serve-error %s\n", natsMsg_GetReply(msg));
+			} else {
+				printf("timeout\n");
+			}
+			natsMsg_Destroy(msg);
 		} else if (strcmp(argv[a], "wait") == 0 && a + 1 < argc) {
 			struct timespec pause = { 0, atoi(argv[++a]) * 1000000L };
 			nanosleep(&pause, NULL);

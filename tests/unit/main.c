@@ -19,6 +19,34 @@ static char     failure_text[8192];
 static size_t   failure_len;
 static unsigned failures_not_shown;
 
+/* Clean-ups of the running case, run last first when it returns. */
+#define MAX_DEFERRED 32
+static struct {
+	void (*fn)(void *arg);
+	void *arg;
+} deferred[MAX_DEFERRED];
+static size_t deferred_count;
+
+bool unit_defer(void (*fn)(void *arg), void *arg)
+{
+	if (deferred_count == MAX_DEFERRED) {
+		unit_fail(__FILE__, __LINE__, "more than %d clean-ups in one case", MAX_DEFERRED);
+		return false;
+	}
+	deferred[deferred_count].fn = fn;
+	deferred[deferred_count].arg = arg;
+	deferred_count++;
+	return true;
+}
+
+static void run_deferred(void)
+{
+	while (deferred_count) {
+		deferred_count--;
+		deferred[deferred_count].fn(deferred[deferred_count].arg);
+	}
+}
+
 void unit_register(struct unit_case *c)
 {
 	c->next = NULL;
@@ -113,6 +141,7 @@ static bool run_case(const struct unit_case *c)
 	failure_len = 0;
 	failures_not_shown = 0;
 	c->fn();
+	run_deferred();
 	printf("%s %s\n", case_failures ? "not ok" : "ok", c->name);
 	fwrite(failure_text, 1, failure_len, stdout);
 	if (failures_not_shown)

@@ -226,10 +226,84 @@ UNIT_TEST(ed25519_small_order_keys)
 		msg[0] = (uint8_t)m;
 		forgeries += ed25519_verify(zero, msg, 2, forged);
 	}
-	CHECK(forgeries > 0); /* why the check exists */
+	/* The forgery (R = identity, S = 0) satisfies the verification equation
+	 * under the identity key for every message; verify refuses it because it
+	 * refuses small-order keys and small-order R itself. Envelopes still name
+	 * such keys first (row 6, invalid_key). */
+	CHECK(forgeries == 0);
+	uint8_t identity[32] = { 1 }, identity_r_zero_s[64] = { 1 };
+	for (int m = 0; m < 64; m++) {
+		msg[0] = (uint8_t)m;
+		if (!CHECK(!ed25519_verify(identity, msg, 2, identity_r_zero_s)))
+			break;
+	}
 	for (int k = 0; k < 200; k++) {
 		uint8_t seed[32], pub[32];
 		CHECK(ed25519_generate(seed, pub) == 0);
 		CHECK(!ed25519_is_small_order(pub));
 	}
+}
+
+/* Malleability cases in the style of Wycheproof's EdDSA vectors: a valid
+ * signature with R replaced by each small-order point encoding, and S
+ * replaced by S + k*L for the multiples that still fit, never verifies. */
+UNIT_TEST(ed25519_small_order_r_fails)
+{
+	static const char *const small_r[] = {
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000080",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+		"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+	};
+	for (size_t i = 0; i < N_VECTORS; i++) {
+		struct decoded d;
+		if (!decode(&vectors[i], &d))
+			continue;
+		for (size_t r = 0; r < sizeof small_r / sizeof small_r[0]; r++) {
+			uint8_t sig[64];
+			memcpy(sig, d.sig, 64);
+			unit_hex(small_r[r], sig, 32);
+			if (!CHECK(!ed25519_verify(d.pub, d.msg, d.msg_len, sig)))
+				unit_fail(__FILE__, __LINE__, "%s: small-order R %zu verified", vectors[i].name, r);
+			memset(sig + 32, 0, 32); /* and with S = 0 */
+			CHECK(!ed25519_verify(d.pub, d.msg, d.msg_len, sig));
+		}
+	}
+}
+
+/* Each message length from 0 to 96 bytes verifies with its own signature
+ * only: a signature is never valid for the message one byte shorter or
+ * longer (the wrong-length cases of the EdDSA vectors). */
+UNIT_TEST(ed25519_message_lengths)
+{
+	uint8_t seed[32], pub[32], msg[97];
+	REQUIRE(ed25519_generate(seed, pub) == 0);
+	for (size_t i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)(i * 7 + 1);
+	for (size_t n = 0; n + 1 < sizeof msg; n++) {
+		uint8_t sig[64];
+		REQUIRE(ed25519_sign(seed, msg, n, sig) == 0);
+		if (!CHECK(ed25519_verify(pub, msg, n, sig)) || !CHECK(!ed25519_verify(pub, msg, n + 1, sig)) ||
+		    (n > 0 && !CHECK(!ed25519_verify(pub, msg, n - 1, sig)))) {
+			unit_fail(__FILE__, __LINE__, "length %zu", n);
+			break;
+		}
+	}
+}
+
+/* A keypair expanded once signs exactly as the seed does. */
+UNIT_TEST(ed25519_keypair_signs_like_seed)
+{
+	struct decoded d;
+	REQUIRE(decode(&vectors[2], &d));
+	struct ed25519_keypair kp;
+	REQUIRE(ed25519_keypair_from_seed(&kp, d.seed) == 0);
+	uint8_t sig[64];
+	CHECK(ed25519_keypair_sign(&kp, d.msg, d.msg_len, sig) == 0);
+	CHECK_EQ_MEM(sig, d.sig, 64);
+	ed25519_keypair_wipe(&kp);
+	uint8_t zero[sizeof kp.secret] = { 0 };
+	CHECK_EQ_MEM(kp.secret, zero, sizeof zero);
 }

@@ -618,11 +618,12 @@ UNIT_TEST(envelope_exotic_payloads_verify)
 		snprintf(payload, sizeof payload, "{\"version\":1%s," BASE("tudisco") "}", extras[i]);
 		expect_payload(&f, payload, API_OK, __LINE__);
 	}
-	/* a payload made only of numbers that grow the most when canonicalized */
+	/* a payload made only of numbers that grow the most when canonicalized,
+	 * as many as the cost caps allow */
 	struct buf many;
 	buf_init(&many, 1 << 16);
 	buf_append_str(&many, "{" BASE("tudisco") ",\"version\":1,\"grow\":[1e20");
-	for (int i = 0; i < 1000; i++)
+	for (int i = 0; i < 240; i++)
 		buf_append_str(&many, ",1e20");
 	buf_append_str(&many, "]}");
 	buf_putc(&many, '\0');
@@ -728,5 +729,119 @@ UNIT_TEST(envelope_policy_is_respected)
 	expect_payload(&f, "{" BASE("tudisco") ",\"version\":1}", API_STALE_TIMESTAMP, __LINE__);
 	f.policy.now = NOW - 300;
 	expect_payload(&f, "{" BASE("tudisco") ",\"version\":1}", API_OK, __LINE__);
+	fixture_free(&f);
+}
+
+/* `levels` arrays nested inside the payload, or `elements` numbers in one
+ * array there, signed: the envelope itself has 12 members (3 at the top, 6
+ * in the payload, 3 in the signature) at 2 levels, the extra member 1. */
+static char *costly_payload(int levels, int elements)
+{
+	struct buf p;
+	buf_init(&p, 1 << 16);
+	int rc = buf_append_str(&p, "{" BASE("tudisco") ",\"version\":1,\"x\":");
+	for (int i = 0; rc == 0 && i < levels; i++)
+		rc = buf_putc(&p, '[');
+	for (int i = 0; rc == 0 && i < elements; i++)
+		rc = buf_printf(&p, "%s%.17g", i ? "," : "[", 1.0 / (3.0 + i));
+	if (rc == 0 && elements)
+		rc = buf_putc(&p, ']');
+	for (int i = 0; rc == 0 && i < levels; i++)
+		rc = buf_putc(&p, ']');
+	if (rc < 0 || (!levels && !elements && buf_append_str(&p, "null") < 0) || buf_append_str(&p, "}") < 0 ||
+	    buf_putc(&p, '\0') < 0) {
+		buf_free(&p);
+		return NULL;
+	}
+	return p.data;
+}
+
+/* API.md §5: more than 64 levels, or more than 256 members and elements in
+ * all, is malformed_json (check 3) before anything is canonicalized, and so
+ * wins over every later check. */
+UNIT_TEST(envelope_cost_caps)
+{
+	struct fixture f;
+	REQUIRE(fixture_init(&f));
+	static const struct {
+		int            levels, elements;
+		enum api_error want;
+	} cases[] = {
+		{ 62, 0, API_OK },             /* 2 + 62 = 64 levels */
+		{ 63, 0, API_MALFORMED_JSON }, /* 65 */
+		{ 0, 243, API_OK },            /* 12 + 1 + 243 = 256 */
+		{ 0, 244, API_MALFORMED_JSON },
+		{ 0, 660, API_MALFORMED_JSON },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *payload = costly_payload(cases[i].levels, cases[i].elements);
+		char *body = payload ? envelope_around(&f, payload) : NULL;
+		free(payload);
+		if (!body) {
+			unit_fail(__FILE__, __LINE__, "cannot build case %zu", i);
+			continue;
+		}
+		struct outcome o;
+		if (run(&f, body, strlen(body), &o, __LINE__) != cases[i].want)
+			unit_fail(__FILE__, __LINE__, "case %zu: got %s (%s)", i, api_error_info(o.error)->code, o.detail);
+		else if (cases[i].want == API_MALFORMED_JSON && !strstr(o.detail, cases[i].levels ? "64 levels" : "256 members"))
+			unit_fail(__FILE__, __LINE__, "case %zu: detail \"%s\"", i, o.detail);
+		/* the same body with a later check broken as well still says malformed_json */
+		char *sig = strstr(body, "\"sig\":\"");
+		if (sig && cases[i].want == API_MALFORMED_JSON) {
+			sig[7] = sig[7] == '0' ? '1' : '0'; /* a signature that does not verify */
+			CHECK_EQ_INT(run(&f, body, strlen(body), &o, __LINE__), API_MALFORMED_JSON);
+			memcpy(strstr(body, "handle_registration"), "handle_registrati0n", 19); /* check 4 */
+			CHECK_EQ_INT(run(&f, body, strlen(body), &o, __LINE__), API_MALFORMED_JSON);
+		}
+		free(body);
+	}
+	fixture_free(&f);
+}
+
+/* S + L is the same signature to a careless verifier, but S must be below
+ * the group order: refused, and without canonicalizing the payload. */
+UNIT_TEST(envelope_check13_unreduced_s)
+{
+	struct fixture f;
+	REQUIRE(fixture_init(&f));
+	static const uint8_t order[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	};
+	char *body = envelope_around(&f, "{" BASE("tudisco") ",\"version\":1}");
+	REQUIRE(body != NULL);
+	expect_text(&f, body, strlen(body), API_OK, __LINE__);
+	char *hex = strstr(body, "\"sig\":\"");
+	REQUIRE(hex != NULL);
+	hex += 7;
+	uint8_t sig[64];
+	REQUIRE(hex_decode_lower(hex, 128, sig, 64) == 0);
+	unsigned carry = 0;
+	for (int i = 0; i < 32; i++) {
+		unsigned sum = sig[32 + i] + order[i] + carry;
+		sig[32 + i] = (uint8_t)sum;
+		carry = sum >> 8;
+	}
+	CHECK_EQ_INT(carry, 0);
+	char text[129];
+	hex_encode(sig, 64, text);
+	memcpy(hex, text, 128);
+	struct outcome o;
+	CHECK_EQ_INT(run(&f, body, strlen(body), &o, __LINE__), API_INVALID_SIGNATURE);
+	CHECK(strstr(o.detail, "group order") != NULL);
+	/* and S = L exactly */
+	memcpy(sig + 32, order, 32);
+	hex_encode(sig, 64, text);
+	memcpy(hex, text, 128);
+	CHECK_EQ_INT(run(&f, body, strlen(body), &o, __LINE__), API_INVALID_SIGNATURE);
+	CHECK(strstr(o.detail, "group order") != NULL);
+	/* L - 1 is reduced: it gets as far as the verification, which fails */
+	sig[32] = 0xec;
+	hex_encode(sig, 64, text);
+	memcpy(hex, text, 128);
+	CHECK_EQ_INT(run(&f, body, strlen(body), &o, __LINE__), API_INVALID_SIGNATURE);
+	CHECK(strstr(o.detail, "does not verify over the JCS form") != NULL);
+	free(body);
 	fixture_free(&f);
 }

@@ -1,5 +1,6 @@
 /* RFC 8785 (JCS): the RFC's own examples, then the corners around them. */
 #include <jansson.h>
+#include <math.h>
 
 #include "common/kez/jcs.h"
 #include "unit.h"
@@ -284,4 +285,60 @@ UNIT_TEST(jcs_idempotent)
 	buf_free(&twice);
 	json_decref(again);
 	json_decref(v);
+}
+
+/* Significant digits of a number as jcs_format_number writes it. */
+static int significant_digits(const char *s)
+{
+	int n = 0, pending_zeros = 0;
+	bool started = false;
+	for (; *s && *s != 'e'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (*s == '0') {
+			if (started)
+				pending_zeros++;
+			continue;
+		}
+		started = true;
+		n += pending_zeros + 1;
+		pending_zeros = 0;
+	}
+	return n;
+}
+
+/* Pseudo-random doubles of every magnitude (and the powers of two, where
+ * the rounding interval is lopsided): what is written reads back as the
+ * same double, and is never longer than the first correctly rounded
+ * length that reads back. */
+UNIT_TEST(jcs_numbers_round_trip_and_are_short)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	int failures = 0;
+	for (int i = 0; i < 30000 && failures < 5; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t bits = i % 2 ? x : (x & 0xfff0000000000000u);
+		double d = from_bits(bits);
+		if (!isfinite(d) || d == 0)
+			continue;
+		char out[32], nearest[48];
+		jcs_format_number(d, out);
+		if (strtod(out, NULL) != d) {
+			unit_fail(__FILE__, __LINE__, "%a is written %s, which reads back as %a", d, out, strtod(out, NULL));
+			failures++;
+			continue;
+		}
+		int rounded = 1;
+		for (; rounded < 17; rounded++) {
+			snprintf(nearest, sizeof nearest, "%.*e", rounded - 1, d);
+			if (strtod(nearest, NULL) == d)
+				break;
+		}
+		if (significant_digits(out) > rounded) {
+			unit_fail(__FILE__, __LINE__, "%a is written %s, longer than %d digits", d, out, rounded);
+			failures++;
+		}
+	}
 }

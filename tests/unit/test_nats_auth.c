@@ -85,7 +85,7 @@ static int parse_changed(void (*change)(json_t *), struct nats_auth_request *r, 
 	struct buf jwt;
 	buf_init(&jwt, NATS_JWT_MAX);
 	sign_request(claims, seed, &jwt);
-	int rc = nats_auth_parse_request(jwt.data, jwt.len, NOW, r, err, errlen);
+	int rc = nats_auth_parse_request(jwt.data, jwt.len, ISSUER_PUBLIC, NOW, r, err, errlen);
 	buf_free(&jwt);
 	json_decref(claims);
 	return rc;
@@ -237,13 +237,26 @@ static void bad_xkey(json_t *c)
 {
 	json_object_set_new(json_object_get(nats_of(c), "server_id"), "xkey", json_string(CLIENT_NKEY));
 }
+static void set_nonce(json_t *c, json_t *nonce) { json_object_set_new(json_object_get(nats_of(c), "client_info"), "nonce", nonce); }
 static void long_nonce(json_t *c)
 {
-	char nonce[NATS_AUTH_NONCE_MAX + 2];
+	char nonce[NATS_AUTH_NONCE_LEN + 60];
 	memset(nonce, 'n', sizeof nonce - 1);
 	nonce[sizeof nonce - 1] = '\0';
-	json_object_set_new(json_object_get(nats_of(c), "client_info"), "nonce", json_string(nonce));
+	set_nonce(c, json_string(nonce));
 }
+/* Signatures made over anything but a server's nonce must not pass as one. */
+static void nonce_14(json_t *c) { set_nonce(c, json_string("xTN8uBDAvzdHxj")); }
+static void nonce_16(json_t *c) { set_nonce(c, json_string("xTN8uBDAvzdHxjsA")); }
+static void nonce_padded(json_t *c) { set_nonce(c, json_string("xTN8uBDAvzdHxj=")); }
+static void nonce_std_b64(json_t *c) { set_nonce(c, json_string("xTN8uBDAvzdHx+/")); }
+static void nonce_json(json_t *c) { set_nonce(c, json_string("{\"handle\":\"a\"}")); }
+static void nonce_empty(json_t *c) { set_nonce(c, json_string("")); }
+static void nonce_number(json_t *c) { set_nonce(c, json_integer(123456789012345)); }
+static void wrong_sub(json_t *c) { json_object_set_new(c, "sub", json_string("AAXR4BVLIYMYDEJVJGLJ4CD7CTD7UORAM6BC5ETATCAY2UAVMHP3HUEC")); }
+static void user_sub(json_t *c) { json_object_set_new(c, "sub", json_string(CLIENT_NKEY)); }
+static void no_iat(json_t *c) { json_object_del(c, "iat"); }
+static void future_iat(json_t *c) { json_object_set_new(c, "iat", json_integer(NOW + NATS_AUTH_LEEWAY + 1)); }
 
 UNIT_TEST(nats_auth_refuses_requests_that_are_not_genuine)
 {
@@ -257,7 +270,12 @@ UNIT_TEST(nats_auth_refuses_requests_that_are_not_genuine)
 		{ other_server_id, "issuer" },  { expired, "expired" },
 		{ no_exp, "exp" },              { bad_user_nkey, "user_nkey" },
 		{ no_user_nkey, "user_nkey" },  { bad_xkey, "xkey" },
-		{ long_nonce, "nonce" },
+		{ long_nonce, "nonce" },        { nonce_14, "nonce" },
+		{ nonce_16, "nonce" },          { nonce_padded, "nonce" },
+		{ nonce_std_b64, "nonce" },     { nonce_json, "nonce" },
+		{ nonce_empty, "nonce" },       { nonce_number, "nonce" },
+		{ wrong_sub, "sub" },           { user_sub, "sub" },
+		{ no_iat, "iat" },              { future_iat, "future" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct nats_auth_request r;
@@ -269,7 +287,11 @@ UNIT_TEST(nats_auth_refuses_requests_that_are_not_genuine)
 	}
 }
 
-static void just_in_leeway(json_t *c) { json_object_set_new(c, "exp", json_integer(NOW - NATS_AUTH_LEEWAY)); }
+static void just_in_leeway(json_t *c)
+{
+	json_object_set_new(c, "exp", json_integer(NOW - NATS_AUTH_LEEWAY));
+	json_object_set_new(c, "iat", json_integer(NOW + NATS_AUTH_LEEWAY));
+}
 static void with_xkey(json_t *c)
 {
 	json_object_set_new(json_object_get(nats_of(c), "server_id"), "xkey", json_string(CURVE_PUBLIC));
@@ -317,19 +339,19 @@ UNIT_TEST(nats_auth_refuses_requests_not_signed_by_the_server)
 	buf_init(&jwt, NATS_JWT_MAX);
 	sign_request(claims, seed, &jwt);
 	struct nats_auth_request r;
-	REQUIRE(nats_auth_parse_request(jwt.data, jwt.len, NOW, &r, err, sizeof err) == 0);
+	REQUIRE(nats_auth_parse_request(jwt.data, jwt.len, ISSUER_PUBLIC, NOW, &r, err, sizeof err) == 0);
 	/* a flipped signature byte */
 	jwt.data[jwt.len - 5] = jwt.data[jwt.len - 5] == 'A' ? 'B' : 'A';
-	CHECK_EQ_INT(nats_auth_parse_request(jwt.data, jwt.len, NOW, &r, err, sizeof err), -1);
+	CHECK_EQ_INT(nats_auth_parse_request(jwt.data, jwt.len, ISSUER_PUBLIC, NOW, &r, err, sizeof err), -1);
 	CHECK(strstr(err, "signature") != NULL);
 	/* signed by an account key claiming to be a server: the kind is wrong */
 	unit_hex(ISSUER_SEED_HEX, other, 32);
 	json_object_set_new(claims, "iss", json_string(ISSUER_PUBLIC));
 	json_object_set_new(json_object_get(nats_of(claims), "server_id"), "id", json_string(ISSUER_PUBLIC));
 	sign_request(claims, other, &jwt);
-	CHECK_EQ_INT(nats_auth_parse_request(jwt.data, jwt.len, NOW, &r, err, sizeof err), -1);
+	CHECK_EQ_INT(nats_auth_parse_request(jwt.data, jwt.len, ISSUER_PUBLIC, NOW, &r, err, sizeof err), -1);
 	CHECK(strstr(err, "issuer") != NULL);
-	CHECK_EQ_INT(nats_auth_parse_request("eyJ", 3, NOW, &r, err, sizeof err), -1);
+	CHECK_EQ_INT(nats_auth_parse_request("eyJ", 3, ISSUER_PUBLIC, NOW, &r, err, sizeof err), -1);
 	buf_free(&jwt);
 	json_decref(claims);
 }
@@ -343,9 +365,11 @@ UNIT_TEST(nats_auth_user_claims_shape)
 	REQUIRE(claims != NULL);
 	json_t *want = json_loads("{\"sub\":\"" USER_NKEY "\",\"iss\":\"" ISSUER_PUBLIC "\",\"aud\":\"KEZ\","
 				  "\"name\":\"alice\",\"iat\":1763000000,\"exp\":1763003600,\"nats\":{"
-				  "\"pub\":{\"allow\":[\"kez.inbox.*.>\",\"_INBOX.>\"]},"
+				  "\"pub\":{\"allow\":[\"kez.inbox.*.>\"]},"
 				  "\"sub\":{\"allow\":[\"kez.inbox."
-				  "f9ef2fc40899bc63a7218e9035b36f17254e54bccff8a16712890640f30b5674.>\",\"_INBOX.>\"]},"
+				  "f9ef2fc40899bc63a7218e9035b36f17254e54bccff8a16712890640f30b5674.>\",\"_INBOX."
+				  "f9ef2fc40899bc63a7218e9035b36f17254e54bccff8a16712890640f30b5674.>\"]},"
+				  "\"resp\":{\"max\":1,\"ttl\":60000000000},"
 				  "\"subs\":-1,\"data\":-1,\"payload\":-1,\"type\":\"user\",\"version\":2}}",
 				  JSON_REJECT_DUPLICATES, NULL);
 	REQUIRE(want != NULL);
@@ -446,14 +470,15 @@ static const char server_request[] =
 	"TYxcWRHN3gzN2RZU3lBdER6TlR3R0E5QjVfX2lxSzROeTFzZkJqcFRrWUhsdC1tWmpFeHl1LWhuMFBGdU5BZyIsImxhbmciOiJDI"
 	"iwidmVyc2lvbiI6IjMuNC4xIiwicHJvdG9jb2wiOjF9LCJ0eXBlIjoiYXV0aG9yaXphdGlvbl9yZXF1ZXN0IiwidmVyc2lvbiI6M"
 	"n19.XUkmIvBs62xiJNyCWIntY2v1MwOjutcLPKVvjotpfo6V1c3GiTiwjJtBtZ5XfM3onR0IpkqLvTn8xHWSaWW_CA";
-#define SERVER_REQUEST_IAT 1795356475
+#define SERVER_REQUEST_IAT    1795356475
+#define SERVER_REQUEST_ISSUER "ACIPXLRH3MNDMU3BCUTLZEONZOXEEMSFHYDR4IWWMAXQMU57BLWDCT26"
 
 UNIT_TEST(nats_auth_reads_a_request_from_nats_server)
 {
 	struct nats_auth_request r;
 	char err[200] = "";
-	if (!CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request), SERVER_REQUEST_IAT, &r, err,
-						  sizeof err),
+	if (!CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request), SERVER_REQUEST_ISSUER,
+						  SERVER_REQUEST_IAT, &r, err, sizeof err),
 			  0)) {
 		unit_fail(__FILE__, __LINE__, "%s", err);
 		return;
@@ -475,8 +500,17 @@ UNIT_TEST(nats_auth_reads_a_request_from_nats_server)
 	CHECK_EQ_MEM(r.client_key, key, 32);
 	CHECK_EQ_INT(nats_auth_check_nonce(&r), NATS_NONCE_OK);
 	/* the same request, read too late */
-	CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request),
+	CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request), SERVER_REQUEST_ISSUER,
 					     SERVER_REQUEST_IAT + 2 + NATS_AUTH_LEEWAY + 1, &r, err, sizeof err),
 		     -1);
 	CHECK(strstr(err, "expired") != NULL);
+	/* too early (a clock far behind), and for another callout */
+	CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request), SERVER_REQUEST_ISSUER,
+					     SERVER_REQUEST_IAT - NATS_AUTH_LEEWAY - 1, &r, err, sizeof err),
+		     -1);
+	CHECK(strstr(err, "future") != NULL);
+	CHECK_EQ_INT(nats_auth_parse_request(server_request, strlen(server_request), ISSUER_PUBLIC, SERVER_REQUEST_IAT,
+					     &r, err, sizeof err),
+		     -1);
+	CHECK(strstr(err, "sub") != NULL);
 }

@@ -1,7 +1,8 @@
 /* A small unit-test harness. Each UNIT_TEST registers itself before main()
  * runs (a constructor), so adding a case is writing it, nothing else.
  * CHECK... records a failure with its file and line and lets the case go on;
- * REQUIRE records it and leaves the case (for when going on makes no sense). */
+ * REQUIRE records it and leaves the case (for when going on makes no sense);
+ * what unit_defer registered still runs. */
 #ifndef KEZ_UNIT_H
 #define KEZ_UNIT_H
 
@@ -49,6 +50,13 @@ bool unit_check(bool ok, const char *file, int line, const char *expr);
 bool unit_check_int(long long got, long long want, const char *file, int line, const char *expr);
 bool unit_check_str(const char *got, const char *want, const char *file, int line, const char *expr);
 bool unit_check_mem(const void *got, const void *want, size_t n, const char *file, int line, const char *expr);
+
+/* Runs fn(arg) when the current case ends, however it ends: a failed
+ * REQUIRE leaves the case early, and its locals with it, so `arg` must
+ * outlive the case (allocate it, and free it in fn). The last deferred runs
+ * first. False, with a failure recorded and fn not run, when there is no
+ * room left. */
+bool unit_defer(void (*fn)(void *arg), void *arg);
 
 /* Test data written in hex: 2*n hex digits into n bytes. Returns n, or
  * records a failure (a mistake in the test itself) and returns 0. */

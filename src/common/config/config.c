@@ -1,5 +1,6 @@
 #include "common/config/config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 enum {
@@ -15,7 +17,8 @@ enum {
 	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
-	OPT_HELP, OPT_VERSION,
+	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
+	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_HELP, OPT_VERSION,
 };
 
 /* One row per setting: its flag, its environment variable, its default, help. */
@@ -44,6 +47,8 @@ static const struct setting settings[] = {
 	{ OPT_IDLE_TIMEOUT, "idle-timeout", "KEZ_CHAT_IDLE_TIMEOUT", "60", "seconds a keep-alive connection may idle (1-86400)" },
 	{ OPT_MAX_CONNS, "max-connections", "KEZ_CHAT_MAX_CONNECTIONS", "4096", "open connections per worker (16-1000000)" },
 	{ OPT_MAP_SIZE, "map-size", "KEZ_CHAT_MAP_SIZE", "1024", "registry map size in MiB: the most the registry can hold (1-1048576)" },
+	{ OPT_RATE_LIMIT, "rate-limit", "KEZ_CHAT_RATE_LIMIT", "60", "writes a minute per client address, bursts of as many (0-1000000, 0: off)" },
+	{ OPT_TRUSTED_PROXY, "trusted-proxy", "KEZ_CHAT_TRUSTED_PROXY", NULL, "address of a reverse proxy whose X-Forwarded-For names the client (unset: none)" },
 	{ OPT_NATS_URL, "nats-url", "KEZ_CHAT_NATS_URL", NULL, "NATS server for the auth callout, e.g. nats://127.0.0.1:4222 (unset: no NATS)" },
 	{ OPT_NATS_SEED, "nats-seed", "KEZ_CHAT_NATS_SEED", NULL, "file with the callout service's user nkey seed (SU...)" },
 	{ OPT_NATS_USER, "nats-user", "KEZ_CHAT_NATS_USER", NULL, "the callout service's NATS user (instead of --nats-seed)" },
@@ -52,6 +57,11 @@ static const struct setting settings[] = {
 	{ OPT_NATS_ACCOUNT, "nats-account", "KEZ_CHAT_NATS_ACCOUNT", "KEZ", "NATS account that registered users join" },
 	{ OPT_NATS_USER_TTL, "nats-user-ttl", "KEZ_CHAT_NATS_USER_TTL", "86400", "seconds a granted NATS login lasts before it is checked again (60-31536000)" },
 	{ OPT_NATS_XKEY_SEED, "nats-xkey-seed", "KEZ_CHAT_NATS_XKEY_SEED", NULL, "file with the curve seed (SX...) when auth_callout.xkey is set" },
+	/* A switch: the flag takes no value; the variable is 1/0, true/false, yes/no, on/off. */
+	{ OPT_SERVE, "serve", "KEZ_CHAT_SERVE", "registry", "APIs this instance serves: registry, sigchain, or registry,sigchain" },
+	{ OPT_SIGCHAIN_POLICY, "sigchain-policy", "KEZ_CHAT_SIGCHAIN_POLICY", "open", "who may keep a chain: open (any key) or registered (keys registered here)" },
+	{ OPT_MAX_CHAIN_LENGTH, "max-chain-length", "KEZ_CHAT_MAX_CHAIN_LENGTH", "10000", "events one sigchain may hold (1-2147483647)" },
+	{ OPT_NATS_HTTP_CALLOUT, "nats-http-callout", "KEZ_CHAT_NATS_HTTP_CALLOUT", NULL, "answer POST /internal/nats/auth (loopback only; needs --nats-issuer-seed)" },
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -71,7 +81,7 @@ static void usage(FILE *f)
 		   "options (each also read from its environment variable; flags win):\n");
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		char left[64];
-		snprintf(left, sizeof left, "--%s VALUE", settings[i].flag);
+		snprintf(left, sizeof left, settings[i].id == OPT_NATS_HTTP_CALLOUT ? "--%s" : "--%s VALUE", settings[i].flag);
 		fprintf(f, "  %-26s %s\n  %-26s [%s", left, settings[i].help, "", settings[i].env);
 		if (settings[i].fallback)
 			fprintf(f, ", default %s", settings[i].fallback);
@@ -103,6 +113,17 @@ static unsigned long parse_number(const char *flag, const char *v, unsigned long
 	if (errno || *end || n < min || n > max)
 		fail(flag, "'%s' is not a whole number from %lu to %lu", v, min, max);
 	return n;
+}
+
+/* A switch: given as a flag (no value: v is NULL) or as a variable. */
+static bool parse_switch(const char *flag, const char *v)
+{
+	if (!v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0)
+		return true;
+	if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 ||
+	    !v[0])
+		return false;
+	fail(flag, "'%s' is not one of 1, 0, true, false, yes, no, on, off", v);
 }
 
 static void parse_bind(struct config *c, const char *flag, const char *v)
@@ -215,6 +236,14 @@ static void apply(struct config *c, int id, const char *v)
 	case OPT_IDLE_TIMEOUT: c->idle_timeout_ms = (unsigned)parse_number(flag, v, 1, 86400) * 1000u; break;
 	case OPT_MAX_CONNS: c->max_connections = (unsigned)parse_number(flag, v, 16, 1000000); break;
 	case OPT_MAP_SIZE: c->map_size = (size_t)parse_number(flag, v, 1, 1048576) << 20; break;
+	case OPT_RATE_LIMIT: c->rate_limit = (unsigned)parse_number(flag, v, 0, 1000000); break;
+	case OPT_TRUSTED_PROXY: {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1)
+			fail(flag, "'%s' is not an IPv4 or IPv6 address", v);
+		c->trusted_proxy = v;
+		break;
+	}
 	case OPT_NATS_URL:
 		if (strncmp(v, "nats://", 7) != 0 && strncmp(v, "tls://", 6) != 0)
 			fail(flag, "'%s' must start with nats:// or tls://", v);
@@ -231,6 +260,23 @@ static void apply(struct config *c, int id, const char *v)
 		break;
 	case OPT_NATS_USER_TTL: c->nats_user_ttl = (unsigned)parse_number(flag, v, 60, 31536000); break;
 	case OPT_NATS_XKEY_SEED: c->nats_xkey_seed_file = nonempty_path(flag, v); break;
+	case OPT_NATS_HTTP_CALLOUT: c->nats_http_callout = parse_switch(flag, v); break;
+	case OPT_SERVE:
+		if (strcmp(v, "registry") == 0)
+			c->serve_registry = true, c->serve_sigchain = false;
+		else if (strcmp(v, "sigchain") == 0)
+			c->serve_registry = false, c->serve_sigchain = true;
+		else if (strcmp(v, "registry,sigchain") == 0 || strcmp(v, "sigchain,registry") == 0)
+			c->serve_registry = c->serve_sigchain = true;
+		else
+			fail(flag, "'%s' is not registry, sigchain or registry,sigchain", v);
+		break;
+	case OPT_SIGCHAIN_POLICY:
+		if (strcmp(v, "open") != 0 && strcmp(v, "registered") != 0)
+			fail(flag, "'%s' is not open or registered", v);
+		c->sigchain_registered_only = strcmp(v, "registered") == 0;
+		break;
+	case OPT_MAX_CHAIN_LENGTH: c->max_chain_length = (uint32_t)parse_number(flag, v, 1, 2147483647); break;
 	default: break;
 	}
 }
@@ -248,7 +294,9 @@ void config_load(struct config *c, int argc, char **argv)
 
 	struct option longopts[N_SETTINGS + 3];
 	for (size_t i = 0; i < N_SETTINGS; i++)
-		longopts[i] = (struct option){ settings[i].flag, required_argument, NULL, settings[i].id };
+		longopts[i] = (struct option){ settings[i].flag,
+					       settings[i].id == OPT_NATS_HTTP_CALLOUT ? no_argument : required_argument, NULL,
+					       settings[i].id };
 	longopts[N_SETTINGS] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	longopts[N_SETTINGS + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	longopts[N_SETTINGS + 2] = (struct option){ NULL, 0, NULL, 0 };
@@ -297,4 +345,8 @@ void config_load(struct config *c, int argc, char **argv)
 		fail("nats-url", "the callout service needs credentials: --nats-seed FILE or --nats-user/--nats-password");
 	if (c->nats_url && !c->nats_issuer_seed_file)
 		fail("nats-url", "the auth callout needs --nats-issuer-seed FILE");
+	if (c->sigchain_registered_only && !(c->serve_registry && c->serve_sigchain))
+		fail("sigchain-policy", "registered needs --serve registry,sigchain (the registry it consults is this instance's)");
+	if (c->nats_http_callout && !c->nats_issuer_seed_file)
+		fail("nats-http-callout", "the auth callout needs --nats-issuer-seed FILE");
 }

@@ -38,6 +38,8 @@ struct config {
 	unsigned idle_timeout_ms;   /* keep-alive idle time between requests */
 	unsigned max_connections;   /* per worker */
 	size_t   map_size;          /* LMDB map, bytes */
+	unsigned rate_limit;        /* writes a minute per client address; 0: off */
+	const char *trusted_proxy;  /* a literal address whose X-Forwarded-For is believed; NULL: none */
 
 	/* NATS auth callout (all unset: no NATS at all) */
 	const char *nats_url;
@@ -48,6 +50,12 @@ struct config {
 	const char *nats_account;
 	unsigned    nats_user_ttl;    /* seconds */
 	const char *nats_xkey_seed_file;
+	/* --serve: which APIs answer (healthz and the placeholder page always do) */
+	bool        serve_registry;     /* /v1/register, /v1/u/, WebFinger, the NATS callout */
+	bool        serve_sigchain;     /* /v1/sigchains/ */
+	bool        sigchain_registered_only; /* --sigchain-policy registered */
+	uint32_t    max_chain_length;
+	bool        nats_http_callout; /* POST /internal/nats/auth answers (loopback only) */
 };
 
 /* Fills `c` from argv and the environment. Prints help/version and exits 0

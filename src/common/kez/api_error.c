@@ -26,7 +26,18 @@ static const struct api_error_info catalogue[API_ERROR_COUNT] = {
 	[API_NOT_IMPLEMENTED]        = { 501, "not_implemented", "the NATS auth callout is not configured on this server" },
 	[API_STORAGE_FULL]           = { 507, "storage_full", "the registry is full; the operator must raise its size" },
 	[API_UNAVAILABLE]            = { 503, "unavailable", "the server cannot serve this right now; try again shortly" },
+	[API_RATE_LIMITED]           = { 429, "rate_limited", "too many writes from your address; try again after Retry-After seconds" },
 	[API_INTERNAL]               = { 500, "internal", "the server failed; try again" },
+	[API_CHAIN_MISMATCH]         = { 400, "chain_mismatch", "payload.chain must be the key the path names" },
+	[API_UNSUPPORTED_OP]         = { 400, "unsupported_op", "payload.op must be \"add\", \"revoke\" or \"rotate\"" },
+	[API_INVALID_EVENT]          = { 400, "invalid_event", "the event's body or prev is not valid for its op and seq" },
+	[API_FUTURE_TIMESTAMP]       = { 400, "future_timestamp", "payload.created_at is more than 300 seconds ahead of the server's clock" },
+	[API_SEQ_CONFLICT]           = { 409, "seq_conflict", "payload.seq and payload.prev must continue the chain as it stands" },
+	[API_WRONG_SIGNING_KEY]      = { 403, "wrong_signing_key", "signature.key is not the chain's current signing key" },
+	[API_TIMESTAMP_REGRESSION]   = { 400, "timestamp_regression", "payload.created_at is earlier than the previous event's" },
+	[API_INVALID_REVOKE]         = { 400, "invalid_revoke", "a revoke must name an earlier add of this chain that is not yet revoked" },
+	[API_CHAIN_FULL]             = { 403, "chain_full", "this chain holds as many events as the server allows" },
+	[API_NOT_REGISTERED]         = { 403, "not_registered", "only primary keys of handles registered here may keep a chain on this server" },
 };
 
 const struct api_error_info *api_error_info(enum api_error e)

@@ -1,4 +1,5 @@
-/* Ed25519 (RFC 8032, pure) through OpenSSL libcrypto's EVP interface. */
+/* Ed25519 (RFC 8032, pure): the project's one interface to it (libsodium
+ * underneath; ed25519.c says why). */
 #ifndef KEZ_ED25519_H
 #define KEZ_ED25519_H
 
@@ -13,7 +14,17 @@
 /* true only when `sig` is a valid signature of msg by pub. */
 bool ed25519_verify(const uint8_t pub[ED25519_KEY_LEN], const uint8_t *msg, size_t len,
 		    const uint8_t sig[ED25519_SIG_LEN]);
-/* 0 on success, -1 on a libcrypto failure. */
+/* A seed expanded once for many signatures (the verifier signs every NATS
+ * grant with one issuer seed): seed || public key, as libsodium keeps it. */
+struct ed25519_keypair {
+	uint8_t secret[ED25519_SEED_LEN + ED25519_KEY_LEN];
+};
+int  ed25519_keypair_from_seed(struct ed25519_keypair *kp, const uint8_t seed[ED25519_SEED_LEN]);
+int  ed25519_keypair_sign(const struct ed25519_keypair *kp, const uint8_t *msg, size_t len,
+			  uint8_t sig[ED25519_SIG_LEN]);
+void ed25519_keypair_wipe(struct ed25519_keypair *kp);
+
+/* 0 on success, -1 on failure. */
 int  ed25519_sign(const uint8_t seed[ED25519_SEED_LEN], const uint8_t *msg, size_t len,
 		  uint8_t sig[ED25519_SIG_LEN]);
 int  ed25519_public_key(const uint8_t seed[ED25519_SEED_LEN], uint8_t pub[ED25519_KEY_LEN]);

@@ -10,6 +10,7 @@
 #include "common/base/buf.h"
 #include "common/kez/ed25519.h"
 #include "common/kez/jcs.h"
+#include "common/kez/json_body.h"
 #include "common/kez/key_text.h"
 #include "common/kez/rfc3339.h"
 
@@ -17,8 +18,7 @@
 #define PAYLOAD_TYPE  "kez.chat.handle_registration"
 #define ALGORITHM     "ed25519-sha512-jcs"
 
-/* How much of a client's text a message may quote. */
-#define QUOTE_MAX 40
+#define QUOTE_MAX JSON_QUOTE_MAX
 
 /* --- messages ------------------------------------------------------------ */
 
@@ -40,42 +40,10 @@ static enum api_error say(const struct detail *d, enum api_error e, const char *
 	return e;
 }
 
-/* Text from outside as a message may show it: at most QUOTE_MAX bytes of
- * printable ASCII, anything else (and, when it will sit between quotes, '"'
- * and '\\') shown as '?'. */
-static void quote_bytes(const char *s, size_t n, bool in_quotes, char out[QUOTE_MAX + 4])
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n && o < QUOTE_MAX; i++) {
-		bool plain = s[i] >= 0x20 && s[i] < 0x7f && !(in_quotes && (s[i] == '"' || s[i] == '\\'));
-		out[o++] = plain ? s[i] : '?';
-	}
-	if (n > QUOTE_MAX) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
-}
-
 /* A client's string, to be shown between quotes. */
 static void quote(const json_t *s, char out[QUOTE_MAX + 4])
 {
-	quote_bytes(json_string_value(s), json_string_length(s), true, out);
-}
-
-static const char *kind_of(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: break;
-	}
-	return "null";
+	json_quote_bytes(json_string_value(s), json_string_length(s), true, out);
 }
 
 /* "payload.handle is missing; ..." or "... must be a string, not a number". */
@@ -83,25 +51,7 @@ static enum api_error say_wrong_kind(const struct detail *d, const char *path, c
 {
 	if (!v)
 		return say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
-	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, kind_of(v));
-}
-
-/* --- check 3: one JSON object --------------------------------------------- */
-
-/* JSON_REJECT_DUPLICATES catches duplicate names at any depth; jansson
- * itself refuses invalid UTF-8 and lone surrogate escapes. */
-static json_t *decode(const char *body, size_t len, bool *numbers_as_reals, json_error_t *err)
-{
-	const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
-	*numbers_as_reals = false;
-	json_t *root = json_loadb(body, len, flags, err);
-	/* An integer too big for json_int_t is still valid JSON, and JCS reads
-	 * every number as a double anyway: read them all as doubles. */
-	if (!root && json_error_code(err) == json_error_numeric_overflow) {
-		*numbers_as_reals = true;
-		root = json_loadb(body, len, flags | JSON_DECODE_INT_AS_REAL, err);
-	}
-	return root;
+	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
 }
 
 /* --- check 4: the shape --------------------------------------------------- */
@@ -155,6 +105,22 @@ static enum api_error check_shape(json_t *root, bool numbers_as_reals, const str
 			return say_wrong_kind(d, m->path, "a string", v);
 	}
 	return API_OK;
+}
+
+/* --- check 13: what fails before canonicalization ---------------------- */
+
+/* S, little-endian, against the group order L = 2^252 + 2774...8493, also
+ * little-endian; compared from the most significant byte down. */
+static bool s_is_reduced(const uint8_t s[32])
+{
+	static const uint8_t order[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	};
+	for (int i = 31; i >= 0; i--)
+		if (s[i] != order[i])
+			return s[i] < order[i];
+	return false; /* S = L */
 }
 
 /* --- checks 3 to 13 --------------------------------------------------------- */
@@ -229,6 +195,10 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 	uint8_t sig_bytes[ED25519_SIG_LEN];
 	if (hex_decode_lower(json_string_value(sig), json_string_length(sig), sig_bytes, sizeof sig_bytes) < 0)
 		return say(d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
+	/* A signature whose S is not below the group order verifies over no
+	 * message (RFC 8032 §5.1.7): refused without canonicalizing anything. */
+	if (!s_is_reduced(sig_bytes + 32))
+		return say(d, API_INVALID_SIGNATURE, "the signature does not verify: its S half is not below the group order");
 	/* Only a runaway is stopped: numbers may legitimately grow ("1e20" is
 	 * written as 21 digits), strings never do, so 6 times the body is
 	 * more than any payload inside it needs. */
@@ -254,21 +224,12 @@ enum api_error envelope_check(const char *body, size_t len, const struct envelop
 	if (d.cap)
 		detail[0] = '\0';
 
-	/* 3 */
-	json_error_t err;
+	/* 3: json_body_load applies the cost caps first, on the raw bytes */
 	bool numbers_as_reals;
-	json_t *root = decode(body ? body : "", body ? len : 0, &numbers_as_reals, &err);
-	if (!root) {
-		char why[QUOTE_MAX + 4];
-		quote_bytes(err.text, strlen(err.text), false, why); /* it may quote the body */
-		return say(&d, API_MALFORMED_JSON, "the body is not valid JSON: %s (line %d, column %d)", why, err.line,
-			   err.column);
-	}
-	enum api_error e;
-	if (!json_is_object(root))
-		e = say(&d, API_MALFORMED_JSON, "the body is %s; it must be one JSON object", kind_of(root));
-	else
-		e = check_decoded(root, numbers_as_reals, len, policy, out, &d);
+	json_t *root = json_body_load(body, len, &numbers_as_reals, d.text, d.cap);
+	if (!root)
+		return API_MALFORMED_JSON;
+	enum api_error e = check_decoded(root, numbers_as_reals, len, policy, out, &d);
 	json_decref(root);
 	return e;
 }

@@ -23,8 +23,8 @@ struct envelope_result {
 	uint8_t primary[32];
 };
 
-/* Decodes `body` (jansson, duplicates rejected) and runs checks 3 to 13, the
- * first failure deciding. API_OK fills `out`; any other value is the error,
+/* Decodes `body` (jansson, duplicates rejected; the cost caps of json_caps.h
+ * before that) and runs checks 3 to 13, the first failure deciding. API_OK fills `out`; any other value is the error,
  * with a sentence in `detail` saying what exactly was wrong (it may be left ""
  * to use the catalogue's message). */
 enum api_error envelope_check(const char *body, size_t len, const struct envelope_policy *policy,

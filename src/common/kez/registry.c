@@ -12,7 +12,7 @@
 #define RECORD_SIZE   (1 + 32 + 8) /* format, key, registered_at (big-endian) */
 #define KEY_SIZE      32
 #define MAX_READERS   1024         /* a slot per worker, with room to spare */
-#define MAX_DBS       2
+#define MAX_DBS       5
 
 /* LMDB numbers its two built-in tables 0 and 1; a named table is never 0, so
  * 0 in r->handles means "not opened yet" (a reader that came before the
@@ -21,6 +21,7 @@
 
 static const char HANDLES_TABLE[] = "handles";
 static const char KEYS_TABLE[] = "keys";
+static const char *const CHAIN_TABLES[3] = { "chain_events", "chain_heads", "chain_claims" };
 
 /* A damaged registry would otherwise log at every lookup of the bad record. */
 static bool reported_bad_record;
@@ -67,6 +68,9 @@ static int open_tables(struct registry *r, MDB_txn *txn, unsigned flags)
 	int rc = mdb_dbi_open(txn, HANDLES_TABLE, flags, &r->handles);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, KEYS_TABLE, flags, &r->keys);
+	MDB_dbi *chain[3] = { &r->chain_events, &r->chain_heads, &r->chain_claims };
+	for (int i = 0; i < 3 && rc == 0; i++)
+		rc = mdb_dbi_open(txn, CHAIN_TABLES[i], flags, chain[i]);
 	if (rc != 0)
 		r->handles = r->keys = TABLES_NOT_OPEN;
 	return rc;
@@ -252,6 +256,18 @@ static int read_begin(struct registry *r)
 static void read_end(struct registry *r)
 {
 	mdb_txn_reset(r->read_txn);
+}
+
+int registry_read_begin(struct registry *r, MDB_txn **txn)
+{
+	int ready = read_begin(r);
+	*txn = ready == 1 ? r->read_txn : NULL;
+	return ready;
+}
+
+void registry_read_end(struct registry *r)
+{
+	read_end(r);
 }
 
 /* Looks `handle` up in the open read transaction and copies the record out

@@ -2,6 +2,7 @@
  * so the file plus "<db>-lock"), two named databases:
  *   "handles": handle (lowercase bytes)  -> struct registry_record (packed, see registry.c)
  *   "keys":    primary key (32 bytes)    -> handle bytes
+ * and the sigchain tables, laid out by chain_store.h.
  * The writer opens it read-write and is its only writer; workers open it
  * read-only and look up without crossing a process boundary. */
 #ifndef KEZ_REGISTRY_H
@@ -19,6 +20,7 @@ struct registry {
 	MDB_env *env;
 	MDB_dbi  handles;
 	MDB_dbi  keys;
+	MDB_dbi  chain_events, chain_heads, chain_claims; /* see chain_store.h */
 	MDB_txn *read_txn; /* read-only side: kept reset between lookups, renewed per lookup */
 	bool     writable;
 };
@@ -41,6 +43,12 @@ void registry_close(struct registry *r);
 int  registry_find_handle(struct registry *r, const char *handle, size_t len,
 			  struct registry_record *out);
 int  registry_find_key(struct registry *r, const uint8_t key[32], struct registry_record *out);
+
+/* A read snapshot for other tables' readers (chain_store.h): 1 with *txn
+ * ready, 0 the tables do not exist yet, -1 error. End each 1 with
+ * registry_read_end before the next read. */
+int  registry_read_begin(struct registry *r, MDB_txn **txn);
+void registry_read_end(struct registry *r);
 
 /* Write side: one transaction holds a batch of inserts (group commit).
  * registry_insert checks handle AND key uniqueness and inserts inside a nested

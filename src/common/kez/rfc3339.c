@@ -41,6 +41,12 @@ static bool digits(const char *s, size_t n, int *out)
 
 int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 {
+	int32_t nanos;
+	return rfc3339_parse_ns(s, len, unix_seconds, &nanos);
+}
+
+int rfc3339_parse_ns(const char *s, size_t len, int64_t *unix_seconds, int32_t *nanos)
+{
 	int year, month, day, hour, minute, second;
 	/* YYYY-MM-DDTHH:MM:SS is 19 bytes; at least a 'Z' follows. */
 	if (!s || len < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
@@ -51,10 +57,12 @@ int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 	    minute > 59 || second > 60)
 		return -1;
 	size_t i = 19;
-	if (s[i] == '.') { /* read and dropped: the registry keeps whole seconds */
+	int32_t ns = 0;
+	if (s[i] == '.') { /* digits past the ninth are read and dropped */
 		size_t start = ++i;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++;
+		int32_t scale = 100000000;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+			ns += (s[i] - '0') * scale;
 		if (i == start)
 			return -1;
 	}
@@ -77,6 +85,7 @@ int rfc3339_parse(const char *s, size_t len, int64_t *unix_seconds)
 		return -1;
 	int64_t t = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
 	*unix_seconds = t - offset;
+	*nanos = ns;
 	return 0;
 }
 

@@ -36,6 +36,12 @@ static void copy_for_log(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
+static bool is_nkey(const char *text, uint8_t prefix)
+{
+	uint8_t key[32];
+	return text && nkey_decode_public(text, strlen(text), prefix, key) == 0;
+}
+
 /* Copies a public nkey text that decodes as `prefix`. 0, or -1. */
 static int take_nkey(const char *text, uint8_t prefix, char out[NKEY_PUBLIC_LEN + 1], uint8_t key[32])
 {
@@ -47,12 +53,14 @@ static int take_nkey(const char *text, uint8_t prefix, char out[NKEY_PUBLIC_LEN 
 }
 
 /* The parts of the request that make it genuine and answerable. */
-static int read_server_fields(json_t *claims, int64_t now, struct nats_auth_request *out, char *err, size_t errlen)
+static int read_server_fields(json_t *claims, const char *issuer_account, int64_t now, struct nats_auth_request *out,
+			      char *err, size_t errlen)
 {
 	json_t *nats = json_object_get(claims, "nats");
 	json_t *server = json_object_get(nats, "server_id");
 	json_t *version = json_object_get(nats, "version");
 	json_t *exp = json_object_get(claims, "exp");
+	json_t *iat = json_object_get(claims, "iat");
 	const char *xkey = string_in(server, "xkey");
 	if (!same(string_in(claims, "aud"), NATS_AUTH_AUDIENCE))
 		snprintf(err, errlen, "aud is not %s", NATS_AUTH_AUDIENCE);
@@ -62,6 +70,12 @@ static int read_server_fields(json_t *claims, int64_t now, struct nats_auth_requ
 		snprintf(err, errlen, "nats.version is not 2");
 	else if (!same(string_in(server, "id"), string_in(claims, "iss")))
 		snprintf(err, errlen, "nats.server_id.id is not the issuer");
+	else if (!same(string_in(claims, "sub"), issuer_account))
+		snprintf(err, errlen, "sub is not the callout's issuer account");
+	else if (!json_is_integer(iat))
+		snprintf(err, errlen, "the request has no iat");
+	else if (json_integer_value(iat) > now + NATS_AUTH_LEEWAY)
+		snprintf(err, errlen, "the request is issued in the future (iat %lld)", (long long)json_integer_value(iat));
 	else if (!json_is_integer(exp))
 		snprintf(err, errlen, "the request has no exp");
 	else if (json_integer_value(exp) < now - NATS_AUTH_LEEWAY)
@@ -74,28 +88,43 @@ static int read_server_fields(json_t *claims, int64_t now, struct nats_auth_requ
 		memcpy(out->server_id, string_in(claims, "iss"), NKEY_PUBLIC_LEN + 1);
 		out->has_server_xkey = xkey != NULL;
 		out->expires = (int64_t)json_integer_value(exp);
-		if (take_nkey(string_in(claims, "sub"), NKEY_PREFIX_ACCOUNT, out->issuer_account, NULL) < 0)
-			out->issuer_account[0] = '\0';
+		snprintf(out->issuer_account, sizeof out->issuer_account, "%s", issuer_account);
 		copy_for_log(out->server_name, sizeof out->server_name, string_in(server, "name"));
 		return 0;
 	}
 	return -1;
 }
 
-/* What the client sent: recorded, judged later by nats_auth_check_nonce(). */
+/* Exactly what nats-server sends: NATS_AUTH_NONCE_LEN base64url characters. */
+static bool is_server_nonce(const char *s)
+{
+	size_t n = strlen(s);
+	if (n != NATS_AUTH_NONCE_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* What the client sent: recorded, judged later by nats_auth_check_nonce().
+ * Only the nonce is the server's, and it must look like one. */
 static int read_client_fields(json_t *claims, struct nats_auth_request *out, char *err, size_t errlen)
 {
 	json_t *nats = json_object_get(claims, "nats");
 	json_t *info = json_object_get(nats, "client_info");
 	json_t *opts = json_object_get(nats, "connect_opts");
-	const char *nonce = string_in(info, "nonce");
-	if (nonce && strlen(nonce) > NATS_AUTH_NONCE_MAX) {
-		snprintf(err, errlen, "nats.client_info.nonce is longer than a server's nonce");
+	json_t *nonce_value = json_object_get(info, "nonce");
+	const char *nonce = json_string_value(nonce_value);
+	if (nonce_value && (!nonce || !is_server_nonce(nonce))) {
+		snprintf(err, errlen, "nats.client_info.nonce is not a server's nonce");
 		return -1;
 	}
-	if (nonce && nonce[0]) {
+	if (nonce) {
 		out->has_nonce = true;
-		memcpy(out->nonce, nonce, strlen(nonce) + 1);
+		memcpy(out->nonce, nonce, NATS_AUTH_NONCE_LEN + 1);
 	}
 	const char *nkey = string_in(opts, "nkey");
 	if (nkey && nkey[0])
@@ -117,14 +146,19 @@ static int read_client_fields(json_t *claims, struct nats_auth_request *out, cha
 	return 0;
 }
 
-int nats_auth_parse_request(const char *jwt, size_t len, int64_t now, struct nats_auth_request *out, char *err,
-			    size_t errlen)
+int nats_auth_parse_request(const char *jwt, size_t len, const char *issuer_account, int64_t now,
+			    struct nats_auth_request *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
+	if (!is_nkey(issuer_account, NKEY_PREFIX_ACCOUNT)) {
+		snprintf(err, errlen, "no callout issuer account to check the request against");
+		return -1;
+	}
 	json_t *claims = nats_jwt_decode(jwt, len, NKEY_PREFIX_SERVER, NULL, err, errlen);
 	if (!claims)
 		return -1;
-	int rc = read_server_fields(claims, now, out, err, errlen) == 0 && read_client_fields(claims, out, err, errlen) == 0
+	int rc = read_server_fields(claims, issuer_account, now, out, err, errlen) == 0 &&
+				 read_client_fields(claims, out, err, errlen) == 0
 			 ? 0
 			 : -1;
 	json_decref(claims);
@@ -164,12 +198,6 @@ const char *nats_nonce_check_text(enum nats_nonce_check result)
 	return "unknown nonce check result";
 }
 
-static bool is_nkey(const char *text, uint8_t prefix)
-{
-	uint8_t key[32];
-	return text && nkey_decode_public(text, strlen(text), prefix, key) == 0;
-}
-
 json_t *nats_auth_user_claims(const struct nats_auth_request *r, const char *issuer_account_pub,
 			      const char *account_name, const char *handle, const uint8_t key[32], int64_t now,
 			      int64_t ttl_seconds)
@@ -178,17 +206,19 @@ json_t *nats_auth_user_claims(const struct nats_auth_request *r, const char *iss
 	    !account_name || !account_name[0] || !handle || !handle_is_valid(handle, strlen(handle)) || ttl_seconds <= 0 ||
 	    now < 0 || now > INT64_MAX - ttl_seconds)
 		return NULL;
-	char hex[65], inbox[sizeof "kez.inbox." + 64 + sizeof ".>"];
+	char hex[65], inbox[sizeof "kez.inbox." + 64 + sizeof ".>"], replies[sizeof "_INBOX." + 64 + sizeof ".>"];
 	hex_encode(key, 32, hex);
 	snprintf(inbox, sizeof inbox, "kez.inbox.%s.>", hex);
+	snprintf(replies, sizeof replies, "_INBOX.%s.>", hex);
 	/* subs/data/payload -1 is "no limit" (what nats jwt's NewUserClaims
-	 * sets); absent would read as 0. */
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:{s:[s,s]}, s:{s:[s,s]}, s:i, s:i, s:i, s:s, s:i}}",
+	 * sets); absent would read as 0. resp.ttl is a Go duration: ns. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:{s:[s]}, s:{s:[s,s]}, s:{s:i, s:I}, s:i, s:i, s:i, s:s, s:i}}",
 			 "sub", r->user_nkey, "iss", issuer_account_pub, "aud", account_name, "name", handle,
 			 "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl_seconds),
 			 "nats",
-			 "pub", "allow", "kez.inbox.*.>", "_INBOX.>",
-			 "sub", "allow", inbox, "_INBOX.>",
+			 "pub", "allow", "kez.inbox.*.>",
+			 "sub", "allow", inbox, replies,
+			 "resp", "max", 1, "ttl", (json_int_t)NATS_AUTH_RESP_TTL_S * 1000000000,
 			 "subs", -1, "data", -1, "payload", -1, "type", "user", "version", 2);
 }
 

@@ -19,8 +19,9 @@
 #include "common/nats/nkeys.h"
 
 #define NATS_AUTH_AUDIENCE   "nats-authorization-request"
-#define NATS_AUTH_LEEWAY     5   /* seconds a request may be past its exp (clock skew) */
-#define NATS_AUTH_NONCE_MAX  64  /* servers send 15 characters; more is not a server's */
+#define NATS_AUTH_LEEWAY     5   /* seconds of clock skew: past exp, or iat ahead of us */
+#define NATS_AUTH_NONCE_LEN  15  /* 11 random bytes, unpadded base64url: what nats-server makes */
+#define NATS_AUTH_RESP_TTL_S 60  /* a user may answer a request it got, once, within this */
 #define NATS_AUTH_TEXT_MAX   63  /* client-chosen texts kept for the log (cut, controls as '?') */
 #define NATS_AUTH_KIND_MAX   15
 
@@ -36,7 +37,7 @@ struct nats_auth_request {
 	bool     has_server_xkey;                  /* nats.server_id.xkey: sealed answers go to it */
 	char     server_xkey[NKEY_PUBLIC_LEN + 1];
 	uint8_t  server_xkey_key[32];
-	char     issuer_account[NKEY_PUBLIC_LEN + 1]; /* "sub": the callout issuer A…, or "" */
+	char     issuer_account[NKEY_PUBLIC_LEN + 1]; /* "sub": the callout issuer A… */
 	char     user_nkey[NKEY_PUBLIC_LEN + 1];   /* U…: the answer's subject */
 	int64_t  expires;                          /* "exp" */
 
@@ -46,7 +47,7 @@ struct nats_auth_request {
 	enum nats_client_field sig_state;
 	uint8_t  sig[64];                          /* connect_opts.sig, when PRESENT */
 	bool     has_nonce;
-	char     nonce[NATS_AUTH_NONCE_MAX + 1];   /* client_info.nonce, as sent */
+	char     nonce[NATS_AUTH_NONCE_LEN + 1];   /* client_info.nonce, as sent */
 
 	/* For the log only. */
 	uint64_t client_id;
@@ -56,15 +57,19 @@ struct nats_auth_request {
 	char     client_type[NATS_AUTH_KIND_MAX + 1]; /* "nats", "websocket", … */
 };
 
-/* Verifies and reads an authorization request JWT: signed by nats.server_id.id
- * (an N… key, also "iss"), aud NATS_AUTH_AUDIENCE, nats.type
- * "authorization_request", nats.version 2, exp present and not passed by more
- * than NATS_AUTH_LEEWAY at `now`, a valid nats.user_nkey, and a valid xkey if
- * one is named. What the client sent never fails this; it is recorded for
+/* Verifies and reads an authorization request JWT as nats-server 2.10 makes
+ * it: signed by nats.server_id.id (an N… key, also "iss"), aud
+ * NATS_AUTH_AUDIENCE, sub `issuer_account` (the callout's A… issuer),
+ * nats.type "authorization_request", nats.version 2, iat not ahead of `now`
+ * and exp not behind it by more than NATS_AUTH_LEEWAY, a valid
+ * nats.user_nkey, a valid xkey if one is named, and a nonce, if any, of
+ * exactly the server's form (NATS_AUTH_NONCE_LEN base64url characters) — so
+ * that no signature made over anything else passes as a nonce signature.
+ * The client's own fields never fail this; they are recorded for
  * nats_auth_check_nonce(). 0, or -1 with a reason in err (no answer is due to
  * something that is not a genuine request). */
-int nats_auth_parse_request(const char *jwt, size_t len, int64_t now, struct nats_auth_request *out, char *err,
-			    size_t errlen);
+int nats_auth_parse_request(const char *jwt, size_t len, const char *issuer_account, int64_t now,
+			    struct nats_auth_request *out, char *err, size_t errlen);
 
 enum nats_nonce_check {
 	NATS_NONCE_OK = 0,
@@ -84,10 +89,13 @@ const char *nats_nonce_check_text(enum nats_nonce_check result);
 
 /* The claims of the user JWT for a granted connection: sub r->user_nkey, iss
  * `issuer_account_pub` (A…), aud `account_name` (the target account's name in
- * the server config), name `handle`, iat now, exp now + ttl_seconds, and
- * permissions: publish kez.inbox.*.> and _INBOX.>, subscribe
- * kez.inbox.<lowercase hex of key>.> and _INBOX.>; no limits. NULL if an
- * argument is not valid (the handle by the handle rules) or out of memory. */
+ * the server config), name `handle`, iat now, exp now + ttl_seconds, and the
+ * user's own mail only: subscribe kez.inbox.<hex>.> and _INBOX.<hex>.>
+ * (<hex>: the key in lowercase hex), publish kez.inbox.*.>, and answer a
+ * request it received once within NATS_AUTH_RESP_TTL_S ("resp") — never
+ * _INBOX.>, which would let anyone read or forge everyone's replies. No
+ * limits. NULL if an argument is not valid (the handle by the handle rules)
+ * or out of memory. */
 json_t *nats_auth_user_claims(const struct nats_auth_request *r, const char *issuer_account_pub,
 			      const char *account_name, const char *handle, const uint8_t key[32], int64_t now,
 			      int64_t ttl_seconds);

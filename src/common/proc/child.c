@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "common/base/log.h"
 
 static volatile int stop_requested;
+static pid_t        parent_pid; /* 0 until child_die_with_parent() */
 
 static void on_stop_signal(int sig)
 {
@@ -43,6 +45,32 @@ volatile int *child_stop_flag(void)
 	sigaddset(&set, SIGQUIT);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	return &stop_requested;
+}
+
+/* A child outliving the master would keep the port, the registry's write
+ * lock and an unsupervised sandbox: it goes with the master instead. */
+void child_die_with_parent(pid_t parent)
+{
+	parent_pid = parent;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		log_error("PR_SET_PDEATHSIG: %s", strerror(errno));
+		_exit(CHILD_EXIT_STARTUP);
+	}
+	/* The master may have died before the signal was armed. */
+	if (getppid() != parent)
+		_exit(CHILD_EXIT_STARTUP);
+}
+
+void child_wipe_nats_password(const struct config *cfg)
+{
+	/* The bytes live in the copies of argv and environ proctitle_init made;
+	 * they are writable, and the configuration only points at them. */
+	char *flag = (char *)cfg->nats_password;
+	char *env = getenv("KEZ_CHAT_NATS_PASSWORD");
+	if (flag)
+		explicit_bzero(flag, strlen(flag));
+	if (env && env != flag)
+		explicit_bzero(env, strlen(env));
 }
 
 int child_drop_privileges(const struct config *cfg)
@@ -79,5 +107,8 @@ int child_drop_privileges(const struct config *cfg)
 		log_error("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
 	}
+	/* The kernel clears the parent-death signal when the user changes. */
+	if (parent_pid)
+		child_die_with_parent(parent_pid);
 	return 0;
 }

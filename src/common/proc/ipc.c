@@ -6,18 +6,21 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "common/proc/ipc_msg.h"
+
 struct ipc_queued {
 	struct ipc_queued *next;
 	size_t             len;
 	unsigned char      data[]; /* header + body */
 };
 
-void ipc_channel_init(struct ipc_channel *ch, int fd, size_t max_queued)
+void ipc_channel_init(struct ipc_channel *ch, int fd, unsigned peer_roles, size_t max_queued_bytes)
 {
 	ch->fd = fd;
+	ch->peer_roles = peer_roles;
 	ch->head = ch->tail = NULL;
-	ch->queued = 0;
-	ch->max_queued = max_queued;
+	ch->queued_bytes = 0;
+	ch->max_queued_bytes = max_queued_bytes;
 }
 
 void ipc_channel_clear(struct ipc_channel *ch)
@@ -29,7 +32,7 @@ void ipc_channel_clear(struct ipc_channel *ch)
 		q = next;
 	}
 	ch->head = ch->tail = NULL;
-	ch->queued = 0;
+	ch->queued_bytes = 0;
 }
 
 static int is_transient(int err)
@@ -37,43 +40,73 @@ static int is_transient(int err)
 	return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS || err == EINTR;
 }
 
-static int enqueue(struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
+/* One heap copy of the whole datagram, behind whatever waits already. */
+static int enqueue(struct ipc_channel *ch, const struct iovec *iov, size_t n, size_t total)
 {
-	if (ch->queued >= ch->max_queued)
+	if (ch->queued_bytes > ch->max_queued_bytes || total > ch->max_queued_bytes - ch->queued_bytes) {
+		errno = ENOBUFS;
 		return -1;
-	struct ipc_queued *q = malloc(sizeof *q + sizeof *h + len);
+	}
+	struct ipc_queued *q = malloc(sizeof *q + total);
 	if (!q)
 		return -1;
 	q->next = NULL;
-	q->len = sizeof *h + len;
-	memcpy(q->data, h, sizeof *h);
-	if (len)
-		memcpy(q->data + sizeof *h, body, len);
+	q->len = total;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (iov[i].iov_len)
+			memcpy(q->data + at, iov[i].iov_base, iov[i].iov_len);
+		at += iov[i].iov_len;
+	}
 	if (ch->tail)
 		ch->tail->next = q;
 	else
 		ch->head = q;
 	ch->tail = q;
-	ch->queued++;
+	ch->queued_bytes += total;
 	return 0;
 }
 
-int ipc_send(struct ipc_channel *ch, uint16_t type, uint16_t flags, uint64_t id,
-	     const void *body, size_t len)
+int ipc_sendv(struct ipc_channel *ch, uint16_t type, uint16_t flags, uint64_t id, const struct ipc_part *parts,
+	      size_t n_parts)
 {
-	if (len > IPC_MAX_BODY)
+	if (n_parts > IPC_MAX_PARTS) {
+		errno = EINVAL;
 		return -1;
-	struct ipc_header h = { .type = type, .flags = flags, .length = (uint32_t)len, .id = id };
+	}
+	struct ipc_header h = { .type = type, .flags = flags, .length = 0, .id = id };
+	struct iovec iov[1 + IPC_MAX_PARTS];
+	size_t n = 0, len = 0;
+	iov[n++] = (struct iovec){ &h, sizeof h };
+	for (size_t i = 0; i < n_parts; i++) {
+		if (parts[i].len > IPC_MAX_BODY - len) {
+			errno = EINVAL;
+			return -1;
+		}
+		len += parts[i].len;
+		if (parts[i].len)
+			iov[n++] = (struct iovec){ (void *)parts[i].data, parts[i].len };
+	}
+	/* The sender keeps to the table too: a wrong size here is our own bug,
+	 * better refused now than dropped by the receiver. */
+	const struct ipc_msg_spec *spec = ipc_msg_spec(type);
+	if (!spec || len < spec->min_len || len > spec->max_len) {
+		errno = EINVAL;
+		return -1;
+	}
+	h.length = (uint32_t)len;
 	/* Keep order: once something waits in the queue, new messages go behind it. */
 	if (ch->head)
-		return enqueue(ch, &h, body, len);
-	struct iovec iov[2] = { { &h, sizeof h }, { (void *)body, len } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
-	ssize_t n = sendmsg(ch->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n >= 0)
+		return enqueue(ch, iov, n, sizeof h + len);
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
+	ssize_t sent;
+	do
+		sent = sendmsg(ch->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (sent < 0 && errno == EINTR);
+	if (sent >= 0)
 		return 0;
 	if (is_transient(errno))
-		return enqueue(ch, &h, body, len);
+		return enqueue(ch, iov, n, sizeof h + len);
 	return -1;
 }
 
@@ -90,7 +123,7 @@ int ipc_flush(struct ipc_channel *ch)
 		ch->head = q->next;
 		if (!ch->head)
 			ch->tail = NULL;
-		ch->queued--;
+		ch->queued_bytes -= q->len;
 		free(q);
 	}
 	return 1;
@@ -98,6 +131,7 @@ int ipc_flush(struct ipc_channel *ch)
 
 ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap)
 {
+	memset(h, 0, sizeof *h);
 	struct iovec iov[2] = { { h, sizeof *h }, { body, cap } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t n;
@@ -106,10 +140,8 @@ ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	if (n == 0) {
-		memset(h, 0, sizeof *h);
-		return 0;
-	}
+	if (n == 0)
+		return 0; /* *h is all zero: end of file */
 	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof *h ||
 	    h->type == 0 || h->length != (size_t)n - sizeof *h) {
 		errno = EPROTO;

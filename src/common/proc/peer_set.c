@@ -1,17 +1,20 @@
 #include "common/proc/peer_set.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include "common/base/log.h"
 
-int peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, size_t max_queued)
+int peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_roles, size_t max_queued_bytes)
 {
 	s->peers = calloc(max, sizeof *s->peers);
 	s->max = max;
 	s->epoll_fd = epoll_fd;
-	s->max_queued = max_queued;
+	s->peer_roles = peer_roles;
+	s->max_queued_bytes = max_queued_bytes;
 	if (!s->peers)
 		return -1;
 	for (unsigned i = 0; i < max; i++)
@@ -23,7 +26,7 @@ int peer_set_add(struct peer_set *s, int fd)
 {
 	for (unsigned i = 0; i < s->max; i++)
 		if (s->peers[i].fd < 0) {
-			ipc_channel_init(&s->peers[i], fd, s->max_queued);
+			ipc_channel_init(&s->peers[i], fd, s->peer_roles, s->max_queued_bytes);
 			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 			if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
 				return (int)i;
@@ -43,11 +46,24 @@ void peer_set_drop(struct peer_set *s, unsigned i)
 	s->peers[i].fd = -1;
 }
 
-void peer_set_take_links(struct peer_set *s, int control_fd)
+int peer_set_take_links(struct peer_set *s, int control_fd)
 {
-	int fd;
-	while ((fd = ipc_recv_fd(control_fd)) >= 0)
-		(void)peer_set_add(s, fd);
+	for (;;) {
+		int fd = ipc_recv_fd(control_fd);
+		if (fd >= 0) {
+			(void)peer_set_add(s, fd);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		if (errno == EPROTO) /* a datagram without a descriptor: nothing to add */
+			continue;
+		/* End of file (errno 0): the master is gone. Without this the
+		 * socket stays readable forever and the caller spins on it. */
+		if (errno != 0)
+			log_warn("control socket: %s", strerror(errno));
+		return -1;
+	}
 }
 
 void peer_set_watch(struct peer_set *s, unsigned i, bool want_out)

@@ -16,15 +16,18 @@ struct peer_set {
 	struct ipc_channel *peers; /* fd -1: free */
 	unsigned            max;
 	int                 epoll_fd;
-	size_t              max_queued;
+	unsigned            peer_roles;       /* enum ipc_role bits: who is at the other end of a link */
+	size_t              max_queued_bytes; /* per link */
 };
 
-int  peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, size_t max_queued);
+int  peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_roles, size_t max_queued_bytes);
 /* The new link's index, or -1 (the descriptor is closed then). */
 int  peer_set_add(struct peer_set *s, int fd);
 void peer_set_drop(struct peer_set *s, unsigned i);
-/* Adds every descriptor waiting on the master's control socket. */
-void peer_set_take_links(struct peer_set *s, int control_fd);
+/* Adds every descriptor waiting on the master's control socket. 0, or -1
+ * when the master is gone (end of file, or an error that will not pass):
+ * no link will ever come again, and the caller ends. */
+int  peer_set_take_links(struct peer_set *s, int control_fd);
 /* Asks epoll for writability too while replies wait in the channel's queue. */
 void peer_set_watch(struct peer_set *s, unsigned i, bool want_out);
 /* Flushes what it can and releases everything. */

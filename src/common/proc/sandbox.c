@@ -1,10 +1,8 @@
 #include "common/proc/sandbox.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +10,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "common/kez/ed25519.h"
 #include "common/base/log.h"
+#include "common/kez/ed25519.h"
+#include "common/proc/child.h"
+#include "common/proc/landlock.h"
+#include "common/proc/seccomp_policy.h"
 
 void sandbox_preload_libraries(void)
 {
@@ -54,94 +55,65 @@ int sandbox_confine_verifier(void)
 }
 
 #ifndef KEZ_SANITIZE
-static const char *const common_calls[] = {
-	"read", "write", "writev", "close", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask",
-	"futex", "clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "time", "getpid", "gettid",
-	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "epoll_wait", "epoll_pwait", "epoll_ctl",
-	"recvmsg", "sendmsg", "recvfrom", "sendto", "getrandom", "fstat", "newfstatat", "restart_syscall",
-	"sched_yield", "poll", "ppoll", "fcntl",
-};
-static const char *const worker_calls[] = {
-	"accept4", "shutdown", "setsockopt", "getsockopt", "sendfile", "readlink", "readlinkat", "lseek",
-	"pread64",
-};
-static const char *const writer_calls[] = {
-	"pwrite64", "pwritev", "pwritev2", "pread64", "lseek", "fsync", "fdatasync", "msync", "ftruncate",
-	"fallocate",
+/* What the nats client reads at run time besides the registry: the
+ * resolver's files for a host name in --nats-url, the libraries it may
+ * load for that, and the system's CA certificates for tls://. */
+static const struct landlock_path nats_system_paths[] = {
+	{ "/etc/hosts", false }, { "/etc/resolv.conf", false }, { "/etc/nsswitch.conf", false },
+	{ "/etc/host.conf", false }, { "/etc/gai.conf", false }, { "/etc/ssl", true },
+	{ "/usr/lib/ssl", true }, { "/usr/share/ca-certificates", true },
+	{ "/usr/local/share/ca-certificates", true }, { "/lib", true }, { "/lib64", true }, { "/usr/lib", true },
 };
 
-static int allow(scmp_filter_ctx ctx, const char *const *names, size_t n)
+/* Landlock for the roles that may open files: the worker reads the web app
+ * and, at start, the registry; the nats client the registry and the system
+ * paths above. Neither can open a seed or password file the configuration
+ * names. */
+static int restrict_files(const struct child_context *ctx)
 {
-	for (size_t i = 0; i < n; i++) {
-		int nr = seccomp_syscall_resolve_name(names[i]);
-		if (nr != __NR_SCMP_ERROR && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) < 0)
-			return -1;
+	const struct config *cfg = ctx->cfg;
+	char lock[4200];
+	int n = snprintf(lock, sizeof lock, "%s-lock", cfg->db_path);
+	if (n < 0 || (size_t)n >= sizeof lock) {
+		log_error("landlock: the registry path is too long");
+		return -1;
 	}
-	return 0;
+	size_t n_system = ctx->sandbox == SANDBOX_NATS ? sizeof nats_system_paths / sizeof nats_system_paths[0] : 0;
+	struct landlock_path *paths = calloc(3 + n_system, sizeof *paths);
+	if (!paths) {
+		log_error("landlock: out of memory");
+		return -1;
+	}
+	paths[0] = (struct landlock_path){ cfg->db_path, false };
+	paths[1] = (struct landlock_path){ lock, false };
+	paths[2] = (struct landlock_path){ ctx->sandbox == SANDBOX_WORKER ? cfg->web_dir : NULL, true };
+	for (size_t i = 0; i < n_system; i++)
+		paths[3 + i] = nats_system_paths[i];
+	int rc = landlock_allow_reads(paths, 3 + n_system);
+	free(paths);
+	if (rc == 1 && ctx->index <= 1)
+		log_warn("Landlock is not available in this kernel: the %s can open any file its seccomp "
+			 "filter lets it read", ctx->role);
+	return rc < 0 ? -1 : 0;
 }
-
-#define ALLOW(ctx, list) allow(ctx, list, sizeof list / sizeof list[0])
 #endif
 
-int sandbox_enter(enum sandbox_role role)
+int sandbox_enter(const struct child_context *ctx)
 {
 #ifdef KEZ_SANITIZE
-	static const char *const names[] = { "verifier", "worker", "writer" };
-	log_info("seccomp filter for the %s is off in this sanitizer build", names[role]);
-	return 0;
+	/* The sanitizers read /proc, the binary and its libraries, and start a
+	 * symbolizer: both layers stay off, and the log says so. */
+	static const char *const names[] = { "verifier", "worker", "writer", "nats client" };
+	log_info("seccomp filter for the %s is off in this sanitizer build%s", names[ctx->sandbox],
+		 ctx->sandbox == SANDBOX_WORKER || ctx->sandbox == SANDBOX_NATS ? " (and Landlock)" : "");
 #else
-	/* Anything not listed fails with EPERM: an error, not a crash. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx) {
-		log_error("seccomp_init failed");
+	if ((ctx->sandbox == SANDBOX_WORKER || ctx->sandbox == SANDBOX_NATS) && restrict_files(ctx) < 0)
 		return -1;
-	}
-	int rc = ALLOW(ctx, common_calls);
-	if (rc == 0 && role == SANDBOX_WORKER) {
-		rc = ALLOW(ctx, worker_calls);
-		/* Files only for reading: the web app. The registry is mapped
-		 * read-only already; nothing here may open it for writing. */
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-					      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC, 0));
-		/* openat2's flags sit behind a pointer the filter cannot read:
-		 * refuse it, and the static-file code falls back to openat. */
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), seccomp_syscall_resolve_name("openat2"), 0);
-	}
-	if (rc == 0 && role == SANDBOX_WRITER)
-		rc = ALLOW(ctx, writer_calls);
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		log_error("cannot load the seccomp filter: %s", strerror(-rc));
+	if (seccomp_policy_load(ctx->sandbox) < 0)
 		return -1;
-	}
-	return 0;
 #endif
-}
-
 #ifdef KEZ_TEST_HOOKS
-#include <sys/socket.h>
-
-void sandbox_test_probe(const char *role, const char *db_path)
-{
-	if (!getenv("KEZ_TEST_PROBE"))
-		return;
-	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-	log_info("probe %s: open /etc/passwd: %s", role, fd >= 0 ? "opened" : strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	log_info("probe %s: socket: %s", role, s >= 0 ? "created" : strerror(errno));
-	if (s >= 0)
-		close(s);
-	if (db_path) {
-		fd = open(db_path, O_RDWR | O_CLOEXEC);
-		log_info("probe %s: open registry for writing: %s", role, fd >= 0 ? "opened" : strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-}
+	sandbox_probe(ctx);
 #endif
+	return 0;
+}

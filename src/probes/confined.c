@@ -1,0 +1,81 @@
+/* The probes sandbox_enter() runs once a process is confined (hooks build,
+ * KEZ_TEST_PROBE set): each tries what the role must not do. */
+#include "probes/probes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/base/log.h"
+#include "common/proc/child.h"
+
+static void try_open(const char *role, const char *what, const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	log_info("probe %s: %s: %s", role, what, fd >= 0 ? "opened" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void try_socket(const char *role)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	log_info("probe %s: socket: %s", role, s >= 0 ? "created" : strerror(errno));
+	if (s >= 0)
+		close(s);
+}
+
+/* Anything off the verifier's list kills it: only its first incarnation
+ * tries, so that the master's report and the respawn can be watched. */
+static void probe_verifier(const struct child_context *ctx)
+{
+	if (ctx->incarnation > 1) {
+		log_info("probe verifier: incarnation %u: no probe", ctx->incarnation);
+		return;
+	}
+	log_info("probe verifier: socket: trying (seccomp must kill this process)");
+	try_socket("verifier");
+}
+
+/* The first seed file the configuration names, if any. */
+static const char *a_seed_file(const struct config *cfg)
+{
+	if (cfg->nats_issuer_seed_file)
+		return cfg->nats_issuer_seed_file;
+	if (cfg->nats_seed_file)
+		return cfg->nats_seed_file;
+	return cfg->nats_xkey_seed_file;
+}
+
+void sandbox_probe(const struct child_context *ctx)
+{
+	if (!getenv("KEZ_TEST_PROBE"))
+		return;
+	const char *role = ctx->role;
+	const struct config *cfg = ctx->cfg;
+	switch (ctx->sandbox) {
+	case SANDBOX_VERIFIER:
+		probe_verifier(ctx);
+		break;
+	case SANDBOX_WORKER:
+		try_open(role, "open /etc/passwd", "/etc/passwd", O_RDONLY);
+		try_socket(role);
+		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
+		if (a_seed_file(cfg))
+			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
+		break;
+	case SANDBOX_WRITER:
+		try_open(role, "open /etc/passwd", "/etc/passwd", O_RDONLY);
+		try_socket(role);
+		break;
+	case SANDBOX_NATS:
+		try_open(role, "open /etc/passwd", "/etc/passwd", O_RDONLY);
+		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
+		if (a_seed_file(cfg))
+			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
+		break;
+	}
+}
