@@ -112,15 +112,6 @@ void handle_webfinger(struct worker *w, struct connection *c)
 	buf_free(&body);
 }
 
-static void register_options(struct worker *w, struct connection *c)
-{
-	struct response r = { .status = 204,
-			      .extra_headers = "Access-Control-Allow-Methods: POST\r\n"
-					       "Access-Control-Allow-Headers: content-type\r\n"
-					       "Access-Control-Max-Age: 86400\r\n" };
-	response_send(w, c, &r, NULL);
-}
-
 static void placeholder_page(struct worker *w, struct connection *c)
 {
 	char page[2048];
@@ -173,7 +164,7 @@ void handle_static(struct worker *w, struct connection *c)
 void handle_register(struct worker *w, struct connection *c)
 {
 	if (c->req.method == HTTP_OPTIONS)
-		register_options(w, c);
+		response_preflight(w, c, "POST");
 	else
 		registration_start(w, c);
 }

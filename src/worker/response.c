@@ -159,6 +159,16 @@ static void send_error(struct worker *w, struct connection *c, enum api_error e,
 	response_send(w, c, &r, body);
 }
 
+void response_preflight(struct worker *w, struct connection *c, const char *methods)
+{
+	char headers[200];
+	snprintf(headers, sizeof headers,
+		 "Access-Control-Allow-Methods: %s\r\nAccess-Control-Allow-Headers: content-type\r\n"
+		 "Access-Control-Max-Age: 86400\r\n", methods);
+	struct response r = { .status = 204, .extra_headers = headers };
+	response_send(w, c, &r, NULL);
+}
+
 void response_error_with(struct worker *w, struct connection *c, enum api_error e, const char *detail,
 			 const char *extra_headers)
 {

@@ -26,6 +26,8 @@ void response_error_with(struct worker *w, struct connection *c, enum api_error 
  * starts with a comma (",\"length\":3"), made by the caller from trusted values. */
 void response_error_members(struct worker *w, struct connection *c, enum api_error e, const char *detail,
 			    const char *members);
+/* 204 to a CORS preflight: `methods` may be used, with a Content-Type. */
+void response_preflight(struct worker *w, struct connection *c, const char *methods);
 void response_refresh_date(struct worker *w);
 
 #endif

@@ -58,11 +58,7 @@ void sigchain_read_free(struct worker *w)
 
 static void preflight(struct worker *w, struct connection *c)
 {
-	struct response r = { .status = 204,
-			      .extra_headers = "Access-Control-Allow-Methods: GET, POST\r\n"
-					       "Access-Control-Allow-Headers: content-type\r\n"
-					       "Access-Control-Max-Age: 86400\r\n" };
-	response_send(w, c, &r, NULL);
+	response_preflight(w, c, "GET, POST");
 }
 
 /* A decimal integer in [min, max] written without a leading zero. */

@@ -22,36 +22,14 @@
 
 /* --- messages ------------------------------------------------------------ */
 
-struct detail {
-	char  *text;
-	size_t cap;
-};
-
-static enum api_error say(const struct detail *d, enum api_error e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum api_error say(const struct detail *d, enum api_error e, const char *fmt, ...)
-{
-	if (d->cap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(d->text, d->cap, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
-
 /* A client's string, to be shown between quotes. */
-static void quote(const json_t *s, char out[QUOTE_MAX + 4])
-{
-	json_quote_bytes(json_string_value(s), json_string_length(s), true, out);
-}
 
 /* "payload.handle is missing; ..." or "... must be a string, not a number". */
-static enum api_error say_wrong_kind(const struct detail *d, const char *path, const char *want, const json_t *v)
+static enum api_error say_wrong_kind(const struct json_detail *d, const char *path, const char *want, const json_t *v)
 {
 	if (!v)
-		return say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
-	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
+		return json_say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
+	return json_say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
 }
 
 /* --- check 4: the shape --------------------------------------------------- */
@@ -83,11 +61,11 @@ static const struct string_member required_strings[] = {
 	{ false, "sig", "signature.sig" },
 };
 
-static enum api_error check_shape(json_t *root, bool numbers_as_reals, const struct detail *d)
+static enum api_error check_shape(json_t *root, bool numbers_as_reals, const struct json_detail *d)
 {
 	json_t *kez = json_object_get(root, "kez");
 	if (!string_is(kez, ENVELOPE_KIND))
-		return say(d, API_INVALID_ENVELOPE, "kez %s \"" ENVELOPE_KIND "\"", kez ? "must be" : "is missing; it must be");
+		return json_say(d, API_INVALID_ENVELOPE, "kez %s \"" ENVELOPE_KIND "\"", kez ? "must be" : "is missing; it must be");
 	json_t *payload = json_object_get(root, "payload");
 	if (!json_is_object(payload))
 		return say_wrong_kind(d, "payload", "an object", payload);
@@ -95,9 +73,9 @@ static enum api_error check_shape(json_t *root, bool numbers_as_reals, const str
 	if (!json_is_object(signature))
 		return say_wrong_kind(d, "signature", "an object", signature);
 	if (!string_is(json_object_get(payload, "type"), PAYLOAD_TYPE))
-		return say(d, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
+		return json_say(d, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
 	if (!version_is_one(json_object_get(payload, "version"), numbers_as_reals))
-		return say(d, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
+		return json_say(d, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
 	for (size_t i = 0; i < sizeof required_strings / sizeof required_strings[0]; i++) {
 		const struct string_member *m = &required_strings[i];
 		json_t *v = json_object_get(m->in_payload ? payload : signature, m->name);
@@ -127,7 +105,7 @@ static bool s_is_reduced(const uint8_t s[32])
 
 static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t body_len,
 				    const struct envelope_policy *policy, struct envelope_result *out,
-				    const struct detail *d)
+				    const struct json_detail *d)
 {
 	char q[QUOTE_MAX + 4];
 
@@ -143,62 +121,62 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 
 	/* 5 */
 	if (!string_is(alg, ALGORITHM)) {
-		quote(alg, q);
-		return say(d, API_UNSUPPORTED_ALGORITHM, "signature.alg is \"%s\"; only \"" ALGORITHM "\" is supported", q);
+		json_quote_string(alg, q);
+		return json_say(d, API_UNSUPPORTED_ALGORITHM, "signature.alg is \"%s\"; only \"" ALGORITHM "\" is supported", q);
 	}
 
 	/* 6: length-checked parses, so a NUL inside a string is simply not a key */
 	uint8_t primary_key[ED25519_KEY_LEN], signing_key[ED25519_KEY_LEN];
 	if (key_text_parse(json_string_value(primary), json_string_length(primary), primary_key) < 0)
-		return say(d, API_INVALID_KEY, "payload.primary must be \"ed25519:\" followed by 64 lowercase hex digits");
+		return json_say(d, API_INVALID_KEY, "payload.primary must be \"ed25519:\" followed by 64 lowercase hex digits");
 	if (key_text_parse(json_string_value(key), json_string_length(key), signing_key) < 0)
-		return say(d, API_INVALID_KEY, "signature.key must be \"ed25519:\" followed by 64 lowercase hex digits");
+		return json_say(d, API_INVALID_KEY, "signature.key must be \"ed25519:\" followed by 64 lowercase hex digits");
 	/* A small-order point is no one's key, though "signatures" verify under
 	 * it for a share of all payloads: binding a handle to it would be a forgery. */
 	if (ed25519_is_small_order(primary_key))
-		return say(d, API_INVALID_KEY, "payload.primary is a point of small order, not a usable public key");
+		return json_say(d, API_INVALID_KEY, "payload.primary is a point of small order, not a usable public key");
 
 	/* 7: one text form per key, so equal bytes mean equal strings */
 	if (memcmp(primary_key, signing_key, sizeof primary_key) != 0)
-		return say(d, API_KEY_MISMATCH, "signature.key must equal payload.primary");
+		return json_say(d, API_KEY_MISMATCH, "signature.key must equal payload.primary");
 
 	/* 8: exactly, byte for byte */
 	if (!string_is(server, policy->server)) {
-		quote(server, q);
-		return say(d, API_WRONG_SERVER, "payload.server is \"%s\" but this server is \"%.60s\"", q, policy->server);
+		json_quote_string(server, q);
+		return json_say(d, API_WRONG_SERVER, "payload.server is \"%s\" but this server is \"%.60s\"", q, policy->server);
 	}
 
 	/* 9, 10: as sent; a handle with capitals is invalid, not lowercased */
 	const char *h = json_string_value(handle);
 	size_t h_len = json_string_length(handle);
 	if (!handle_is_valid(h, h_len)) {
-		quote(handle, q);
-		return say(d, API_INVALID_HANDLE,
+		json_quote_string(handle, q);
+		return json_say(d, API_INVALID_HANDLE,
 			   "\"%s\" is not a handle: use 3 to 32 of a-z, 0-9, _ and -, starting with a letter or digit", q);
 	}
 	if (reserved_list_contains(policy->reserved, h, h_len))
-		return say(d, API_HANDLE_RESERVED, "the handle \"%.*s\" is reserved", (int)h_len, h);
+		return json_say(d, API_HANDLE_RESERVED, "the handle \"%.*s\" is reserved", (int)h_len, h);
 
 	/* 11, 12 */
 	int64_t created_at;
 	if (rfc3339_parse(json_string_value(created), json_string_length(created), &created_at) < 0) {
-		quote(created, q);
-		return say(d, API_INVALID_TIMESTAMP,
+		json_quote_string(created, q);
+		return json_say(d, API_INVALID_TIMESTAMP,
 			   "payload.created_at \"%s\" is not an RFC 3339 date-time such as 2026-05-25T03:00:00Z", q);
 	}
 	int64_t skew = created_at - policy->now;
 	if (skew > ENVELOPE_MAX_SKEW || skew < -ENVELOPE_MAX_SKEW)
-		return say(d, API_STALE_TIMESTAMP, "payload.created_at is %lld seconds %s the server's clock; the limit is %d",
+		return json_say(d, API_STALE_TIMESTAMP, "payload.created_at is %lld seconds %s the server's clock; the limit is %d",
 			   (long long)(skew < 0 ? -skew : skew), skew < 0 ? "behind" : "ahead of", ENVELOPE_MAX_SKEW);
 
 	/* 13 */
 	uint8_t sig_bytes[ED25519_SIG_LEN];
 	if (hex_decode_lower(json_string_value(sig), json_string_length(sig), sig_bytes, sizeof sig_bytes) < 0)
-		return say(d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
+		return json_say(d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
 	/* A signature whose S is not below the group order verifies over no
 	 * message (RFC 8032 §5.1.7): refused without canonicalizing anything. */
 	if (!s_is_reduced(sig_bytes + 32))
-		return say(d, API_INVALID_SIGNATURE, "the signature does not verify: its S half is not below the group order");
+		return json_say(d, API_INVALID_SIGNATURE, "the signature does not verify: its S half is not below the group order");
 	/* Only a runaway is stopped: numbers may legitimately grow ("1e20" is
 	 * written as 21 digits), strings never do, so 6 times the body is
 	 * more than any payload inside it needs. */
@@ -208,7 +186,7 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 			ed25519_verify(primary_key, (const uint8_t *)canonical.data, canonical.len, sig_bytes);
 	buf_free(&canonical);
 	if (!verified)
-		return say(d, API_INVALID_SIGNATURE, "the signature does not verify over the JCS form of the payload");
+		return json_say(d, API_INVALID_SIGNATURE, "the signature does not verify over the JCS form of the payload");
 
 	memcpy(out->handle, h, h_len);
 	out->handle[h_len] = '\0';
@@ -220,7 +198,7 @@ static enum api_error check_decoded(json_t *root, bool numbers_as_reals, size_t 
 enum api_error envelope_check(const char *body, size_t len, const struct envelope_policy *policy,
 			      struct envelope_result *out, char *detail, size_t detail_len)
 {
-	const struct detail d = { detail, detail ? detail_len : 0 };
+	const struct json_detail d = { detail, detail ? detail_len : 0 };
 	if (d.cap)
 		detail[0] = '\0';
 

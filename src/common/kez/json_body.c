@@ -1,6 +1,9 @@
 #include "common/kez/json_body.h"
 #include "common/kez/json_caps.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -76,4 +79,20 @@ json_t *json_body_load(const char *body, size_t len, bool *numbers_as_reals, cha
 		return NULL;
 	}
 	return root;
+}
+
+enum api_error json_say(const struct json_detail *d, enum api_error e, const char *fmt, ...)
+{
+	if (d->cap) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(d->text, d->cap, fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+void json_quote_string(const json_t *s, char out[JSON_QUOTE_MAX + 4])
+{
+	json_quote_bytes(json_string_value(s), json_string_length(s), true, out);
 }

@@ -16,28 +16,6 @@
 #define PAYLOAD_TYPE "kez.sigchain.event"
 #define ALGORITHM    "ed25519-sha512-jcs"
 
-struct detail {
-	char  *text;
-	size_t cap;
-};
-
-static enum api_error say(const struct detail *d, enum api_error e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum api_error say(const struct detail *d, enum api_error e, const char *fmt, ...)
-{
-	if (d->cap) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(d->text, d->cap, fmt, ap);
-		va_end(ap);
-	}
-	return e;
-}
-
-static void quote(const json_t *s, char out[JSON_QUOTE_MAX + 4])
-{
-	json_quote_bytes(json_string_value(s), json_string_length(s), true, out);
-}
 
 static bool string_is(const json_t *v, const char *want)
 {
@@ -62,17 +40,17 @@ static bool integer_of(const json_t *v, bool numbers_as_reals, int64_t *out)
 	return true;
 }
 
-static enum api_error wrong_kind(const struct detail *d, const char *path, const char *want, const json_t *v)
+static enum api_error wrong_kind(const struct json_detail *d, const char *path, const char *want, const json_t *v)
 {
 	if (!v)
-		return say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
-	return say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
+		return json_say(d, API_INVALID_ENVELOPE, "%s is missing; it must be %s", path, want);
+	return json_say(d, API_INVALID_ENVELOPE, "%s must be %s, not %s", path, want, json_kind_of(v));
 }
 
 /* Exactly the members `names` (n of them): the event's hash must not depend
  * on anything the rules do not read. */
 static enum api_error exact_members(const json_t *obj, const char *where, const char *const *names, size_t n,
-				    const char *list, const struct detail *d)
+				    const char *list, const struct json_detail *d)
 {
 	const char *name;
 	json_t *value;
@@ -83,7 +61,7 @@ static enum api_error exact_members(const json_t *obj, const char *where, const 
 		if (!known) {
 			char q[JSON_QUOTE_MAX + 4];
 			json_quote_bytes(name, strlen(name), true, q);
-			return say(d, API_INVALID_ENVELOPE, "%s has a member \"%s\"; it must have exactly %s", where, q,
+			return json_say(d, API_INVALID_ENVELOPE, "%s has a member \"%s\"; it must have exactly %s", where, q,
 				   list);
 		}
 	}
@@ -92,7 +70,7 @@ static enum api_error exact_members(const json_t *obj, const char *where, const 
 
 /* --- row 4 ---------------------------------------------------------------- */
 
-static enum api_error check_shape(json_t *root, bool reals, const struct detail *d)
+static enum api_error check_shape(json_t *root, bool reals, const struct json_detail *d)
 {
 	static const char *const top[] = { "kez", "payload", "signature" };
 	static const char *const sig_members[] = { "alg", "key", "sig" };
@@ -101,7 +79,7 @@ static enum api_error check_shape(json_t *root, bool reals, const struct detail 
 		return e;
 	json_t *kez = json_object_get(root, "kez");
 	if (!string_is(kez, EVENT_KIND))
-		return say(d, API_INVALID_ENVELOPE, "kez %s \"" EVENT_KIND "\"", kez ? "must be" : "is missing; it must be");
+		return json_say(d, API_INVALID_ENVELOPE, "kez %s \"" EVENT_KIND "\"", kez ? "must be" : "is missing; it must be");
 	json_t *payload = json_object_get(root, "payload"), *signature = json_object_get(root, "signature");
 	if (!json_is_object(payload))
 		return wrong_kind(d, "payload", "an object", payload);
@@ -111,10 +89,10 @@ static enum api_error check_shape(json_t *root, bool reals, const struct detail 
 	if (e != API_OK)
 		return e;
 	if (!string_is(json_object_get(payload, "type"), PAYLOAD_TYPE))
-		return say(d, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
+		return json_say(d, API_INVALID_ENVELOPE, "payload.type must be \"" PAYLOAD_TYPE "\"");
 	int64_t n;
 	if (!integer_of(json_object_get(payload, "version"), reals, &n) || n != 1)
-		return say(d, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
+		return json_say(d, API_INVALID_ENVELOPE, "payload.version must be the integer 1");
 	static const char *const strings[] = { "chain", "op", "created_at" };
 	for (size_t i = 0; i < 3; i++) {
 		json_t *v = json_object_get(payload, strings[i]);
@@ -126,7 +104,7 @@ static enum api_error check_shape(json_t *root, bool reals, const struct detail 
 	}
 	json_t *seq = json_object_get(payload, "seq");
 	if (!integer_of(seq, reals, &n) || n < 1 || n > SIGCHAIN_MAX_SEQ)
-		return say(d, API_INVALID_ENVELOPE, "payload.seq must be an integer from 1 to %u (no fraction, no exponent)",
+		return json_say(d, API_INVALID_ENVELOPE, "payload.seq must be an integer from 1 to %u (no fraction, no exponent)",
 			   SIGCHAIN_MAX_SEQ);
 	json_t *prev = json_object_get(payload, "prev");
 	if (!json_is_null(prev) && !json_is_string(prev))
@@ -155,25 +133,25 @@ static int key_of(const json_t *s, uint8_t key[32])
 	return ed25519_is_small_order(key) ? -2 : 0;
 }
 
-static enum api_error say_bad_key(const struct detail *d, enum api_error e, const char *path, int why)
+static enum api_error say_bad_key(const struct json_detail *d, enum api_error e, const char *path, int why)
 {
 	if (why == -2)
-		return say(d, e, "%s is a point of small order, not a usable public key", path);
-	return say(d, e, "%s must be \"ed25519:\" followed by 64 lowercase hex digits", path);
+		return json_say(d, e, "%s is a point of small order, not a usable public key", path);
+	return json_say(d, e, "%s must be \"ed25519:\" followed by 64 lowercase hex digits", path);
 }
 
 /* --- row 9 ----------------------------------------------------------------- */
 
-static enum api_error check_body(json_t *body, bool reals, struct sigchain_fields *f, const struct detail *d)
+static enum api_error check_body(json_t *body, bool reals, struct sigchain_fields *f, const struct json_detail *d)
 {
 	char q[JSON_QUOTE_MAX + 4];
 	if (f->op == SIGCHAIN_OP_ADD) {
 		json_t *subject = json_object_get(body, "subject");
 		if (!json_is_string(subject))
-			return say(d, API_INVALID_EVENT, "an add's body.subject must be a string such as \"github:name\"");
+			return json_say(d, API_INVALID_EVENT, "an add's body.subject must be a string such as \"github:name\"");
 		if (!sigchain_subject_is_valid(json_string_value(subject), json_string_length(subject))) {
-			quote(subject, q);
-			return say(d, API_INVALID_EVENT,
+			json_quote_string(subject, q);
+			return json_say(d, API_INVALID_EVENT,
 				   "body.subject \"%s\" is not system:identifier (system 1-32 of a-z, 0-9 and -, "
 				   "starting with a letter; identifier 1-256 characters, no spaces or control "
 				   "characters)", q);
@@ -183,14 +161,14 @@ static enum api_error check_body(json_t *body, bool reals, struct sigchain_field
 	if (f->op == SIGCHAIN_OP_REVOKE) {
 		int64_t n;
 		if (!integer_of(json_object_get(body, "seq"), reals, &n) || n < 1)
-			return say(d, API_INVALID_EVENT, "a revoke's body.seq must be an integer of at least 1 (no "
+			return json_say(d, API_INVALID_EVENT, "a revoke's body.seq must be an integer of at least 1 (no "
 				   "fraction, no exponent)");
 		f->revoke_seq = n > SIGCHAIN_MAX_SEQ ? SIGCHAIN_MAX_SEQ + 1u : (uint32_t)n;
 		return API_OK;
 	}
 	json_t *new_key = json_object_get(body, "new_key");
 	if (!json_is_string(new_key))
-		return say(d, API_INVALID_EVENT, "a rotate's body.new_key must be a string \"ed25519:<64 hex>\"");
+		return json_say(d, API_INVALID_EVENT, "a rotate's body.new_key must be a string \"ed25519:<64 hex>\"");
 	int why = key_of(new_key, f->new_key);
 	return why < 0 ? say_bad_key(d, API_INVALID_EVENT, "body.new_key", why) : API_OK;
 }
@@ -198,7 +176,7 @@ static enum api_error check_body(json_t *body, bool reals, struct sigchain_field
 /* --- rows 5 to 12 ------------------------------------------------------------ */
 
 static enum api_error check_fields(json_t *root, bool reals, const struct sigchain_parse_policy *p,
-				   struct sigchain_event *ev, const struct detail *d)
+				   struct sigchain_event *ev, const struct json_detail *d)
 {
 	char q[JSON_QUOTE_MAX + 4];
 	struct sigchain_fields *f = &ev->f;
@@ -209,14 +187,14 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 
 	/* 5 */
 	if (!string_is(alg, ALGORITHM)) {
-		quote(alg, q);
-		return say(d, API_UNSUPPORTED_ALGORITHM, "signature.alg is \"%s\"; only \"" ALGORITHM "\" is supported", q);
+		json_quote_string(alg, q);
+		return json_say(d, API_UNSUPPORTED_ALGORITHM, "signature.alg is \"%s\"; only \"" ALGORITHM "\" is supported", q);
 	}
 
 	/* 6 */
 	uint8_t path_key[32];
 	if (p->chain_hex && hex_decode_lower(p->chain_hex, p->chain_hex_len, path_key, sizeof path_key) < 0)
-		return say(d, API_INVALID_KEY, "the path must name the chain by 64 lowercase hex digits");
+		return json_say(d, API_INVALID_KEY, "the path must name the chain by 64 lowercase hex digits");
 	int why = key_of(chain, f->chain);
 	if (why < 0)
 		return say_bad_key(d, API_INVALID_KEY, "payload.chain", why);
@@ -226,7 +204,7 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 
 	/* 7 */
 	if (p->chain_hex && memcmp(path_key, f->chain, sizeof path_key) != 0)
-		return say(d, API_CHAIN_MISMATCH, "payload.chain must be ed25519:%.64s, the chain being appended to",
+		return json_say(d, API_CHAIN_MISMATCH, "payload.chain must be ed25519:%.64s, the chain being appended to",
 			   p->chain_hex);
 
 	/* 8 */
@@ -237,8 +215,8 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 	else if (string_is(op, "rotate"))
 		f->op = SIGCHAIN_OP_ROTATE;
 	else {
-		quote(op, q);
-		return say(d, API_UNSUPPORTED_OP, "payload.op \"%s\" is not one of add, revoke and rotate", q);
+		json_quote_string(op, q);
+		return json_say(d, API_UNSUPPORTED_OP, "payload.op \"%s\" is not one of add, revoke and rotate", q);
 	}
 
 	/* 9 */
@@ -252,17 +230,17 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 	/* 10 */
 	f->has_prev = !json_is_null(prev);
 	if (f->seq == 1 && f->has_prev)
-		return say(d, API_INVALID_EVENT, "payload.prev must be null for seq 1");
+		return json_say(d, API_INVALID_EVENT, "payload.prev must be null for seq 1");
 	if (f->seq > 1 && !f->has_prev)
-		return say(d, API_INVALID_EVENT, "payload.prev must be the hash of event %u, not null", f->seq - 1);
+		return json_say(d, API_INVALID_EVENT, "payload.prev must be the hash of event %u, not null", f->seq - 1);
 	if (f->has_prev && sigchain_hash_parse(json_string_value(prev), json_string_length(prev), f->prev) < 0)
-		return say(d, API_INVALID_EVENT, "payload.prev must be \"sha256:\" followed by 64 lowercase hex digits");
+		return json_say(d, API_INVALID_EVENT, "payload.prev must be \"sha256:\" followed by 64 lowercase hex digits");
 
 	/* 11 */
 	if (rfc3339_parse_ns(json_string_value(created), json_string_length(created), &f->created_at.seconds,
 			     &f->created_at.nanos) < 0) {
-		quote(created, q);
-		return say(d, API_INVALID_TIMESTAMP,
+		json_quote_string(created, q);
+		return json_say(d, API_INVALID_TIMESTAMP,
 			   "payload.created_at \"%s\" is not an RFC 3339 date-time such as 2026-12-01T10:00:00Z", q);
 	}
 
@@ -270,7 +248,7 @@ static enum api_error check_fields(json_t *root, bool reals, const struct sigcha
 	if (p->check_clock) {
 		int64_t ahead = f->created_at.seconds - p->now;
 		if (ahead > SIGCHAIN_MAX_AHEAD || (ahead == SIGCHAIN_MAX_AHEAD && f->created_at.nanos > 0))
-			return say(d, API_FUTURE_TIMESTAMP,
+			return json_say(d, API_FUTURE_TIMESTAMP,
 				   "payload.created_at is %lld seconds ahead of the server's clock; the limit is %d",
 				   (long long)ahead, SIGCHAIN_MAX_AHEAD);
 	}
@@ -309,7 +287,7 @@ void sigchain_event_free(struct sigchain_event *ev)
 enum api_error sigchain_event_parse(const char *body, size_t len, const struct sigchain_parse_policy *policy,
 				    struct sigchain_event *ev, char *detail, size_t detail_len)
 {
-	const struct detail d = { detail, detail ? detail_len : 0 };
+	const struct json_detail d = { detail, detail ? detail_len : 0 };
 	if (d.cap)
 		detail[0] = '\0';
 	memset(&ev->f, 0, sizeof ev->f);
@@ -326,18 +304,18 @@ enum api_error sigchain_event_parse(const char *body, size_t len, const struct s
 	if (e == API_OK)
 		e = check_fields(root, reals, policy, ev, &d);
 	if (e == API_OK && (e = canonical_forms(root, len, ev)) != API_OK)
-		say(&d, e, "the event could not be canonicalized");
+		json_say(&d, e, "the event could not be canonicalized");
 	json_decref(root);
 	return e;
 }
 
 enum api_error sigchain_event_verify(const struct sigchain_event *ev, char *detail, size_t detail_len)
 {
-	const struct detail d = { detail, detail ? detail_len : 0 };
+	const struct json_detail d = { detail, detail ? detail_len : 0 };
 	if (!ev->sig_ok_text)
-		return say(&d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
+		return json_say(&d, API_INVALID_SIGNATURE, "signature.sig must be 128 lowercase hex digits");
 	if (!ed25519_verify(ev->f.signing_key, (const uint8_t *)ev->payload_jcs.data, ev->payload_jcs.len, ev->sig))
-		return say(&d, API_INVALID_SIGNATURE, "the signature does not verify over the JCS form of the payload");
+		return json_say(&d, API_INVALID_SIGNATURE, "the signature does not verify over the JCS form of the payload");
 	if (d.cap)
 		detail[0] = '\0';
 	return API_OK;
