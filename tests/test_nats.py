@@ -30,7 +30,11 @@ class Stack:
 
     def __init__(self, xkey=False):
         self.dir = make_temp_dir()
-        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir], capture_output=True, text=True, check=True)
+        os.makedirs(os.path.join(self.dir, "keys"))
+        # the seeds, and the public keys as the include deploy/nats.conf reads
+        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir, "--nats-conf",
+                              os.path.join(self.dir, "keys", "nats-keys.conf")], capture_output=True, text=True,
+                             check=True)
         self.values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
         for f in ("issuer.nk", "service.nk", "xkey.nk"):
             os.chmod(os.path.join(self.dir, f), 0o644)  # the server reads them as root, then drops

@@ -160,6 +160,15 @@ static void handle_request(natsMsg *msg)
 		publish(reply_to, a.response, a.response_len);
 }
 
+/* A broker that was down at start: libnats keeps trying in the background
+ * (so that a stop request is never stuck in a blocking connect) and says
+ * here when it got through. */
+static void on_connected(natsConnection *nc, void *closure)
+{
+	(void)nc;
+	log_info("serving the NATS auth callout on %s", ((const struct config *)closure)->nats_url);
+}
+
 static int connect_nats(const struct config *cfg, natsSubscription **sub)
 {
 	natsOptions *opts = NULL;
@@ -173,7 +182,7 @@ static int connect_nats(const struct config *cfg, natsSubscription **sub)
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(opts, 250);
 	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(opts, true, on_connected, (void *)cfg);
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(opts, on_disconnected, NULL);
 	if (s == NATS_OK)
@@ -191,8 +200,10 @@ static int connect_nats(const struct config *cfg, natsSubscription **sub)
 	}
 	if (s == NATS_OK) {
 		s = natsConnection_Connect(&co.nc, opts);
+		if (s == NATS_OK)
+			log_info("serving the NATS auth callout on %s", cfg->nats_url);
 		if (s == NATS_NOT_YET_CONNECTED) {
-			log_warn("NATS at %s is not reachable yet; retrying", cfg->nats_url);
+			log_warn("NATS at %s is not reachable yet; retrying in the background", cfg->nats_url);
 			s = NATS_OK;
 		}
 	}
@@ -224,7 +235,6 @@ int nats_client_run(const struct child_context *ctx)
 	if (connect_nats(cfg, &sub) < 0)
 		return 1;
 	child_wipe_nats_password(cfg); /* libnats keeps its own copy for reconnects */
-	log_info("serving the NATS auth callout on %s", cfg->nats_url);
 	while (!*stop) {
 		natsMsg *msg = NULL;
 		natsStatus s = natsSubscription_NextMsg(&msg, sub, 500);
