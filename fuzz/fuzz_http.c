@@ -35,6 +35,7 @@ static void setup(void)
 	config_load(&cfg, 5, argv);
 	cfg.db_path = db_path;
 	cfg.map_size = 1 << 20;
+	cfg.serve_registry = cfg.serve_sigchain = true; /* every route */
 	log_setup(LOG_LEVEL_ERROR);
 	struct registry rw;
 	if (registry_open(&rw, db_path, cfg.map_size, true, err, sizeof err) < 0)
@@ -55,8 +56,8 @@ static void setup(void)
 	int v[2], wr[2];
 	if (ipc_socketpair(v) < 0 || ipc_socketpair(wr) < 0)
 		abort();
-	ipc_channel_init(&w.to_verifier, v[0], 64);
-	ipc_channel_init(&w.to_writer, wr[0], 64);
+	ipc_channel_init(&w.to_verifier, v[0], IPC_ROLE_VERIFIER, IPC_QUEUE_DEFAULT_BYTES);
+	ipc_channel_init(&w.to_writer, wr[0], IPC_ROLE_WRITER, IPC_QUEUE_DEFAULT_BYTES);
 	cfg.header_timeout_ms = cfg.idle_timeout_ms = 1000;
 	if (worker_modules_init(&w) < 0)
 		abort();

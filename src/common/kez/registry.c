@@ -7,10 +7,8 @@
 #include <unistd.h>
 
 #include "common/base/log.h"
+#include "common/kez/registry_record.h"
 
-#define RECORD_FORMAT 1
-#define RECORD_SIZE   (1 + 32 + 8) /* format, key, registered_at (big-endian) */
-#define KEY_SIZE      32
 #define MAX_READERS   1024         /* a slot per worker, with room to spare */
 #define MAX_DBS       5
 
@@ -22,44 +20,6 @@
 static const char HANDLES_TABLE[] = "handles";
 static const char KEYS_TABLE[] = "keys";
 static const char *const CHAIN_TABLES[3] = { "chain_events", "chain_heads", "chain_claims" };
-
-/* A damaged registry would otherwise log at every lookup of the bad record. */
-static bool reported_bad_record;
-
-static void report_bad_record(const char *what, const char *handle, size_t len)
-{
-	if (reported_bad_record)
-		return;
-	reported_bad_record = true;
-	/* The handle is shown only when it is one: the bytes came from the file. */
-	bool showable = handle_is_valid(handle, len);
-	log_error("registry record%s%.*s%s is damaged (%s); further damage is not logged", showable ? " '" : "",
-		  showable ? (int)len : 0, showable ? handle : "", showable ? "'" : "", what);
-}
-
-static void encode_record(const uint8_t key[KEY_SIZE], int64_t at, uint8_t out[RECORD_SIZE])
-{
-	out[0] = RECORD_FORMAT;
-	memcpy(out + 1, key, KEY_SIZE);
-	uint64_t t = (uint64_t)at;
-	for (int i = 0; i < 8; i++)
-		out[1 + KEY_SIZE + i] = (uint8_t)(t >> (56 - 8 * i));
-}
-
-/* Fills primary and registered_at. 0, or -1 for a value of another size or
- * format version. */
-static int decode_record(const MDB_val *v, struct registry_record *rec)
-{
-	const uint8_t *p = v->mv_data;
-	if (v->mv_size != RECORD_SIZE || p[0] != RECORD_FORMAT)
-		return -1;
-	memcpy(rec->primary, p + 1, KEY_SIZE);
-	uint64_t t = 0;
-	for (int i = 0; i < 8; i++)
-		t = t << 8 | p[1 + KEY_SIZE + i];
-	rec->registered_at = (int64_t)t;
-	return 0;
-}
 
 /* ---- opening ---- */
 
@@ -282,8 +242,8 @@ static int find_in(struct registry *r, const char *handle, size_t len, struct re
 		log_error("registry read of '%.*s': %s", (int)len, handle, mdb_strerror(rc));
 		return -1;
 	}
-	if (decode_record(&v, out) < 0) {
-		report_bad_record("unknown size or format version", handle, len);
+	if (registry_decode_record(&v, out) < 0) {
+		registry_report_bad_record("unknown size or format version", handle, len);
 		return -1;
 	}
 	memcpy(out->handle, handle, len);
@@ -318,7 +278,7 @@ int registry_find_key(struct registry *r, const uint8_t key[32], struct registry
 		log_error("registry read of a key: %s", mdb_strerror(rc));
 		found = -1;
 	} else if (!handle_is_valid(v.mv_data, v.mv_size)) {
-		report_bad_record("a key points at something that is not a handle", NULL, 0);
+		registry_report_bad_record("a key points at something that is not a handle", NULL, 0);
 		found = -1;
 	} else {
 		char handle[HANDLE_MAX_LEN];
@@ -328,7 +288,7 @@ int registry_find_key(struct registry *r, const uint8_t key[32], struct registry
 		/* The two tables are written together; a key whose handle is
 		 * missing or names another key means the file was damaged. */
 		if (found == 0 || (found == 1 && memcmp(out->primary, key, KEY_SIZE) != 0)) {
-			report_bad_record("its key entry does not match it", handle, len);
+			registry_report_bad_record("its key entry does not match it", handle, len);
 			found = -1;
 		}
 	}
@@ -336,103 +296,3 @@ int registry_find_key(struct registry *r, const uint8_t key[32], struct registry
 	return found;
 }
 
-/* ---- writing ---- */
-
-int registry_batch_begin(struct registry *r, MDB_txn **txn)
-{
-	if (!r->env || !r->writable) {
-		log_error("registry write: the registry is not open for writing");
-		return -1;
-	}
-	int rc = mdb_txn_begin(r->env, NULL, 0, txn);
-	if (rc == MDB_MAP_RESIZED) {
-		rc = mdb_env_set_mapsize(r->env, 0);
-		if (rc == 0)
-			rc = mdb_txn_begin(r->env, NULL, 0, txn);
-	}
-	if (rc != 0) {
-		log_error("registry write: %s", mdb_strerror(rc));
-		*txn = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static enum api_error storage_error(int rc, const char *handle, size_t len)
-{
-	if (rc == MDB_MAP_FULL)
-		return API_STORAGE_FULL; /* the writer says that one in its own words */
-	log_error("registry insert of '%.*s': %s", (int)len, handle, mdb_strerror(rc));
-	return API_INTERNAL;
-}
-
-enum api_error registry_insert(struct registry *r, MDB_txn *txn, const char *handle, size_t len,
-			       const uint8_t key[32], int64_t now, bool retry, int64_t *registered_at)
-{
-	/* The writer trusts nobody: the worker checked these too. */
-	if (!txn || !key || !registered_at || !handle_is_valid(handle, len))
-		return API_INTERNAL;
-
-	/* Both checks come before any write, check 14 (handle) before check 15
-	 * (key), so that a 409 stays a 409 even when the map is full. The batch
-	 * is one write transaction, so nothing can slip in between. */
-	MDB_val hk = { len, (void *)handle }, kk = { KEY_SIZE, (void *)key }, found;
-	int rc = mdb_get(txn, r->handles, &hk, &found);
-	if (rc == 0) {
-		/* A retry finding its own earlier insert (same handle, same key)
-		 * is that insert's success. */
-		struct registry_record existing;
-		if (retry && decode_record(&found, &existing) == 0 && memcmp(existing.primary, key, KEY_SIZE) == 0) {
-			*registered_at = existing.registered_at;
-			return API_OK;
-		}
-		return API_HANDLE_TAKEN;
-	}
-	if (rc == MDB_NOTFOUND) {
-		rc = mdb_get(txn, r->keys, &kk, &found);
-		if (rc == 0)
-			return API_KEY_TAKEN;
-	}
-	if (rc != MDB_NOTFOUND)
-		return storage_error(rc, handle, len);
-
-	/* A nested transaction holds the two writes: when the second finds no
-	 * room, the first is undone with it, and the batch's other inserts
-	 * stay. */
-	MDB_txn *child;
-	rc = mdb_txn_begin(r->env, txn, 0, &child);
-	if (rc != 0)
-		return storage_error(rc, handle, len);
-	uint8_t record[RECORD_SIZE];
-	encode_record(key, now, record);
-	MDB_val hv = { sizeof record, record }, kv = { len, (void *)handle };
-	rc = mdb_put(child, r->handles, &hk, &hv, MDB_NOOVERWRITE);
-	if (rc == 0)
-		rc = mdb_put(child, r->keys, &kk, &kv, MDB_NOOVERWRITE);
-	if (rc != 0) {
-		mdb_txn_abort(child);
-		return storage_error(rc, handle, len);
-	}
-	rc = mdb_txn_commit(child); /* into the batch; nothing is on disk yet */
-	if (rc != 0)
-		return storage_error(rc, handle, len);
-	*registered_at = now;
-	return API_OK;
-}
-
-int registry_batch_commit(MDB_txn *txn)
-{
-	int rc = mdb_txn_commit(txn);
-	if (rc != 0) {
-		if (rc != MDB_MAP_FULL) /* the writer says that one in its own words */
-			log_error("registry commit: %s", mdb_strerror(rc));
-		errno = rc;
-		return -1;
-	}
-	return 0;
-}
-
-void registry_batch_abort(MDB_txn *txn)
-{
-	mdb_txn_abort(txn);
-}
