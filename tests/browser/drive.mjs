@@ -27,8 +27,17 @@ async function open(name, url) {
   return page;
 }
 
+// page.evaluate has no timeout of its own: each step gets STEP_MS.
 async function run(page, fn, ...args) {
-  return page.evaluate(([f, a]) => window.kez[f](...a), [fn, args]);
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(fn + " took over " + STEP_MS + " ms")), STEP_MS);
+  });
+  try {
+    return await Promise.race([page.evaluate(([f, a]) => window.kez[f](...a), [fn, args]), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 let a = null, b = null;
