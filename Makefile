@@ -17,7 +17,7 @@ PREFIX      ?= /usr/local
 BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-dev \
                libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev libsodium-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography python3-yaml lmdb-utils procps curl \
-               systemd docker-compose wrk
+               systemd docker-compose wrk chromium fonts-liberation nodejs
 BENCH_DEPS  := wrk nginx-light openssl
 
 # llhttp: Debian's node-llhttp ships the C sources; newer releases ship
@@ -81,6 +81,7 @@ deps:
 	@missing=""; for p in $(DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	case " $(DEPS) " in *" nodejs "*) command -v npm >/dev/null || missing="$$missing npm";; esac; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
