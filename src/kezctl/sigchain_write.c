@@ -15,6 +15,7 @@
 #include "kezctl/chain_reading.h"
 #include "kezctl/http_client.h"
 #include "kezctl/keyfile.h"
+#include "kezctl/progress.h"
 #include "kezctl/sigchain_commands.h"
 
 #define EVENT_MAX (64 * 1024)
@@ -27,11 +28,15 @@ static void print_transport(const struct http_result *r)
 }
 
 /* POSTs one event. 201 or 200 (already stored): KEZCTL_OK with *answer the
- * answer's document when wanted; else the exit status, printed. */
-static int post_event(const char *url, const char *text, size_t len, long *http_status, json_t **answer)
+ * answer's document when wanted; else the exit status, printed (after
+ * ending the progress line, when there is one, so the message has its row). */
+static int post_event(const char *url, const char *text, size_t len, long *http_status, json_t **answer,
+		      struct progress *bar)
 {
 	struct http_result r;
 	if (http_request(url, text, len, &r) < 0) {
+		if (bar)
+			progress_end(bar);
 		print_transport(&r);
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
@@ -44,6 +49,8 @@ static int post_event(const char *url, const char *text, size_t len, long *http_
 		if (answer)
 			*answer = json_incref(doc);
 	} else {
+		if (bar)
+			progress_end(bar);
 		api_print_refusal(url, r.status, doc);
 		status = KEZCTL_REFUSED;
 	}
@@ -172,7 +179,7 @@ static int append(const struct kezctl_args *a, const char *name, enum sigchain_o
 	if (status == KEZCTL_OK) {
 		long http_status;
 		json_t *answer = NULL;
-		status = post_event(url.data, event.data, event.len, &http_status, &answer);
+		status = post_event(url.data, event.data, event.len, &http_status, &answer, NULL);
 		char *text = answer ? json_dumps(answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (status == KEZCTL_OK && (!text || puts(text) < 0))
 			status = KEZCTL_REFUSED;
@@ -282,17 +289,22 @@ static int run_import(const struct command *self, int argc, char **argv)
 	if (status == KEZCTL_OK && chain_url(&url, a.url, a.url_len, r.v.head.chain, "") < 0)
 		status = usage_error("sigchain import: the URL is too long");
 	unsigned stored = 0, present = 0;
+	struct progress bar;
+	progress_start(&bar, "posted", r.v.head.length);
 	for (size_t at = 0; status == KEZCTL_OK && at < text.len;) {
 		const char *end = memchr(text.data + at, '\n', text.len - at);
 		size_t n = end ? (size_t)(end - (text.data + at)) : text.len - at;
 		long http_status = 0;
-		status = post_event(url.data, text.data + at, n, &http_status, NULL);
+		status = post_event(url.data, text.data + at, n, &http_status, NULL, &bar);
 		if (status == KEZCTL_OK && http_status == 201)
 			stored++;
 		else if (status == KEZCTL_OK)
 			present++;
 		at += n + 1;
+		if (status == KEZCTL_OK)
+			progress_update(&bar, stored + present);
 	}
+	progress_end(&bar);
 	if (status == KEZCTL_OK)
 		printf("imported %u events: %u stored now, %u already stored\n", stored + present, stored, present);
 	else
