@@ -41,8 +41,7 @@ static int post_event(const char *url, const char *text, size_t len, long *http_
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
 	}
-	bool reals;
-	json_t *doc = r.body.len ? json_body_load(r.body.data, r.body.len, &reals, NULL, 0) : NULL;
+	json_t *doc = r.body.len ? chain_answer_load(r.body.data, r.body.len) : NULL;
 	int status = KEZCTL_OK;
 	*http_status = r.status;
 	if ((r.status == 201 || r.status == 200) && doc) {
@@ -79,8 +78,7 @@ static int fetch_head(const char *chain_url, const uint8_t chain[32], struct cha
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
 	}
-	bool reals;
-	json_t *doc = r.body.len ? json_body_load(r.body.data, r.body.len, &reals, NULL, 0) : NULL;
+	json_t *doc = r.body.len ? chain_answer_load(r.body.data, r.body.len) : NULL;
 	const char *code = json_string_value(json_object_get(doc, "error"));
 	int status = KEZCTL_OK;
 	memset(now, 0, sizeof *now);
@@ -88,12 +86,10 @@ static int fetch_head(const char *chain_url, const uint8_t chain[32], struct cha
 	if (r.status == 404 && code && strcmp(code, "not_found") == 0) {
 		/* the first event: seq 1, prev null, the chain's own key signs */
 	} else if (r.status == 200 && doc) {
-		json_t *len = json_object_get(doc, "length");
 		const char *head = json_string_value(json_object_get(doc, "head"));
 		const char *key = json_string_value(json_object_get(doc, "signing_key"));
-		now->length = json_is_integer(len) && json_integer_value(len) > 0 && json_integer_value(len) < SIGCHAIN_MAX_SEQ
-				      ? (uint32_t)json_integer_value(len)
-				      : 0;
+		if (chain_answer_count(json_object_get(doc, "length"), SIGCHAIN_MAX_SEQ - 1, &now->length) < 0)
+			now->length = 0;
 		now->has_head = head && sigchain_hash_parse(head, strlen(head), now->head) == 0;
 		if (!now->length || !now->has_head || !key || key_text_parse(key, strlen(key), now->signing_key) < 0) {
 			fprintf(stderr, "kezctl: unexpected_answer: no length, head and signing_key from ");
