@@ -163,7 +163,7 @@ bench:
 # libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_SECONDS on its
 # committed corpus (fuzz/corpus/NAME), after replaying fuzz/regressions/NAME.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := envelope jcs webfinger ipc nats_jwt http
+FUZZ_TARGETS := envelope jcs webfinger ipc nats_jwt http sigchain_event
 FUZZ_OUT     := build/fuzz
 FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -D_GNU_SOURCE -DKEZ_SANITIZE=1 -Isrc $(LLHTTP_CFLAGS) -w

@@ -115,6 +115,26 @@ void chain_reading_print(const struct chain_reading *r)
 		}
 }
 
+json_t *chain_answer_load(const char *text, size_t len)
+{
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	return doc ? doc : json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+}
+
+int chain_answer_count(const json_t *v, uint32_t max, uint32_t *out)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= (json_int_t)max) {
+		*out = (uint32_t)json_integer_value(v);
+		return 0;
+	}
+	double d = json_is_real(v) ? json_real_value(v) : -1.0;
+	if (d >= 0.0 && d <= (double)max && d == (double)(uint32_t)d) {
+		*out = (uint32_t)d;
+		return 0;
+	}
+	return -1;
+}
+
 int read_whole_file(const char *path, size_t max, struct buf *out)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

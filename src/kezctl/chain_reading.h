@@ -4,6 +4,7 @@
 #ifndef KEZCTL_CHAIN_READING_H
 #define KEZCTL_CHAIN_READING_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,16 @@ int  chain_reading_lines(struct chain_reading *r, const char *text, size_t len, 
 
 /* The chain's key, length, head, signing key and active claims on stdout. */
 void chain_reading_print(const struct chain_reading *r);
+
+/* A chain endpoint's answer as JSON: duplicate members refused, but not the
+ * request bodies' cost caps (a page holds up to 1000 events). Integers too
+ * large for json_int_t make every number a real, as the server reads them.
+ * NULL when it is no JSON. */
+json_t *chain_answer_load(const char *text, size_t len);
+
+/* A count in an answer (length, seq): an integer, or a real holding one
+ * (see chain_answer_load), from 0 to max. 0 with *out, or -1. */
+int  chain_answer_count(const json_t *v, uint32_t max, uint32_t *out);
 
 /* A file's whole contents, at most `max` bytes. 0, or -1 after printing why. */
 int  read_whole_file(const char *path, size_t max, struct buf *out);

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/kez/ed25519.h"
 #include "common/kez/key_text.h"
 #include "common/kez/sigchain_build.h"
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
+#include "kezctl/progress.h"
 
 #define MAX_EVENTS  10000000L
 #define MAX_CHAINS  100000L
@@ -106,6 +108,11 @@ static int run(const struct command *self, int argc, char **argv)
 	}
 	struct buf line;
 	buf_init(&line, EVENT_MAX);
+	struct progress bar;
+	progress_start(&bar, "events", (uint64_t)count * (uint64_t)chains);
+	if (isatty(STDOUT_FILENO) == 1)
+		bar.on = false; /* the events themselves are on the screen */
+	uint64_t made = 0;
 	for (long s = 1; s <= count && status == KEZCTL_OK; s++)
 		for (long i = 0; i < chains && status == KEZCTL_OK; i++) {
 			buf_reset(&line);
@@ -115,8 +122,11 @@ static int run(const struct command *self, int argc, char **argv)
 			} else if (fwrite(line.data, 1, line.len, stdout) != line.len) {
 				fprintf(stderr, "kezctl: cannot write the events: %s\n", strerror(errno));
 				status = KEZCTL_REFUSED;
+			} else {
+				progress_update(&bar, ++made);
 			}
 		}
+	progress_end(&bar);
 	buf_free(&line);
 	OPENSSL_cleanse(c, (size_t)chains * sizeof *c);
 	free(c);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "common/kez/jcs.h"
-#include "common/kez/json_body.h"
 #include "common/kez/key_text.h"
 #include "kezctl/api_call.h"
 #include "kezctl/args.h"
@@ -25,10 +24,9 @@ static int get_json(const char *url, json_t **doc)
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
 	}
-	bool reals;
-	json_t *d = r.body.len ? json_body_load(r.body.data, r.body.len, &reals, NULL, 0) : NULL;
+	json_t *d = r.body.len ? chain_answer_load(r.body.data, r.body.len) : NULL;
 	int status = KEZCTL_OK;
-	if (r.status == 200 && d) {
+	if (r.status == 200 && json_is_object(d)) {
 		*doc = d;
 	} else {
 		api_print_refusal(url, r.status, d);
@@ -53,13 +51,13 @@ static int take_page(const char *url, json_t *doc, struct chain_reading *r, json
 	char key[KEY_TEXT_LEN + 1];
 	key_text_format(r->v.head.chain, key);
 	const char *chain = json_string_value(json_object_get(doc, "chain"));
-	json_t *len = json_object_get(doc, "length"), *events = json_object_get(doc, "events");
+	json_t *events = json_object_get(doc, "events");
+	uint32_t n;
 	if (!chain || strcmp(chain, key) != 0)
 		return bad_answer(url, "the answer is about another chain");
-	if (!json_is_integer(len) || json_integer_value(len) < 0 || json_integer_value(len) > SIGCHAIN_MAX_SEQ ||
-	    !json_is_array(events))
+	if (chain_answer_count(json_object_get(doc, "length"), SIGCHAIN_MAX_SEQ, &n) < 0 || !json_is_array(events))
 		return bad_answer(url, "the answer has no length or events");
-	*length = json_integer_value(len);
+	*length = n;
 	size_t i;
 	json_t *ev;
 	struct buf text;
@@ -218,8 +216,7 @@ static int run_export(const struct command *self, int argc, char **argv)
 		fputc('\n', stderr);
 		status = KEZCTL_TRANSPORT;
 	} else if (r.status != 200) {
-		bool reals;
-		json_t *doc = json_body_load(r.body.data, r.body.len, &reals, NULL, 0);
+		json_t *doc = chain_answer_load(r.body.data, r.body.len);
 		api_print_refusal(url.data, r.status, doc);
 		json_decref(doc);
 	} else {

@@ -15,6 +15,7 @@
 #include "kezctl/chain_reading.h"
 #include "kezctl/http_client.h"
 #include "kezctl/keyfile.h"
+#include "kezctl/progress.h"
 #include "kezctl/sigchain_commands.h"
 
 #define EVENT_MAX (64 * 1024)
@@ -27,23 +28,28 @@ static void print_transport(const struct http_result *r)
 }
 
 /* POSTs one event. 201 or 200 (already stored): KEZCTL_OK with *answer the
- * answer's document when wanted; else the exit status, printed. */
-static int post_event(const char *url, const char *text, size_t len, long *http_status, json_t **answer)
+ * answer's document when wanted; else the exit status, printed (after
+ * ending the progress line, when there is one, so the message has its row). */
+static int post_event(const char *url, const char *text, size_t len, long *http_status, json_t **answer,
+		      struct progress *bar)
 {
 	struct http_result r;
 	if (http_request(url, text, len, &r) < 0) {
+		if (bar)
+			progress_end(bar);
 		print_transport(&r);
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
 	}
-	bool reals;
-	json_t *doc = r.body.len ? json_body_load(r.body.data, r.body.len, &reals, NULL, 0) : NULL;
+	json_t *doc = r.body.len ? chain_answer_load(r.body.data, r.body.len) : NULL;
 	int status = KEZCTL_OK;
 	*http_status = r.status;
 	if ((r.status == 201 || r.status == 200) && doc) {
 		if (answer)
 			*answer = json_incref(doc);
 	} else {
+		if (bar)
+			progress_end(bar);
 		api_print_refusal(url, r.status, doc);
 		status = KEZCTL_REFUSED;
 	}
@@ -72,8 +78,7 @@ static int fetch_head(const char *chain_url, const uint8_t chain[32], struct cha
 		http_result_free(&r);
 		return KEZCTL_TRANSPORT;
 	}
-	bool reals;
-	json_t *doc = r.body.len ? json_body_load(r.body.data, r.body.len, &reals, NULL, 0) : NULL;
+	json_t *doc = r.body.len ? chain_answer_load(r.body.data, r.body.len) : NULL;
 	const char *code = json_string_value(json_object_get(doc, "error"));
 	int status = KEZCTL_OK;
 	memset(now, 0, sizeof *now);
@@ -81,12 +86,10 @@ static int fetch_head(const char *chain_url, const uint8_t chain[32], struct cha
 	if (r.status == 404 && code && strcmp(code, "not_found") == 0) {
 		/* the first event: seq 1, prev null, the chain's own key signs */
 	} else if (r.status == 200 && doc) {
-		json_t *len = json_object_get(doc, "length");
 		const char *head = json_string_value(json_object_get(doc, "head"));
 		const char *key = json_string_value(json_object_get(doc, "signing_key"));
-		now->length = json_is_integer(len) && json_integer_value(len) > 0 && json_integer_value(len) < SIGCHAIN_MAX_SEQ
-				      ? (uint32_t)json_integer_value(len)
-				      : 0;
+		if (chain_answer_count(json_object_get(doc, "length"), SIGCHAIN_MAX_SEQ - 1, &now->length) < 0)
+			now->length = 0;
 		now->has_head = head && sigchain_hash_parse(head, strlen(head), now->head) == 0;
 		if (!now->length || !now->has_head || !key || key_text_parse(key, strlen(key), now->signing_key) < 0) {
 			fprintf(stderr, "kezctl: unexpected_answer: no length, head and signing_key from ");
@@ -172,7 +175,7 @@ static int append(const struct kezctl_args *a, const char *name, enum sigchain_o
 	if (status == KEZCTL_OK) {
 		long http_status;
 		json_t *answer = NULL;
-		status = post_event(url.data, event.data, event.len, &http_status, &answer);
+		status = post_event(url.data, event.data, event.len, &http_status, &answer, NULL);
 		char *text = answer ? json_dumps(answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (status == KEZCTL_OK && (!text || puts(text) < 0))
 			status = KEZCTL_REFUSED;
@@ -282,17 +285,22 @@ static int run_import(const struct command *self, int argc, char **argv)
 	if (status == KEZCTL_OK && chain_url(&url, a.url, a.url_len, r.v.head.chain, "") < 0)
 		status = usage_error("sigchain import: the URL is too long");
 	unsigned stored = 0, present = 0;
+	struct progress bar;
+	progress_start(&bar, "posted", r.v.head.length);
 	for (size_t at = 0; status == KEZCTL_OK && at < text.len;) {
 		const char *end = memchr(text.data + at, '\n', text.len - at);
 		size_t n = end ? (size_t)(end - (text.data + at)) : text.len - at;
 		long http_status = 0;
-		status = post_event(url.data, text.data + at, n, &http_status, NULL);
+		status = post_event(url.data, text.data + at, n, &http_status, NULL, &bar);
 		if (status == KEZCTL_OK && http_status == 201)
 			stored++;
 		else if (status == KEZCTL_OK)
 			present++;
 		at += n + 1;
+		if (status == KEZCTL_OK)
+			progress_update(&bar, stored + present);
 	}
+	progress_end(&bar);
 	if (status == KEZCTL_OK)
 		printf("imported %u events: %u stored now, %u already stored\n", stored + present, stored, present);
 	else

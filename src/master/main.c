@@ -15,6 +15,7 @@
 #include "common/nats/nats_keys.h"
 #include "common/proc/proctitle.h"
 #include "common/proc/shared_state.h"
+#include "master/check.h"
 #include "master/listener.h"
 #include "master/supervisor.h"
 
@@ -81,22 +82,23 @@ static void check_db_path(const struct config *cfg)
 
 /* What the children need beyond the flags: the reserved handles and the
  * NATS seeds, read here so that a bad file is one line before anything
- * starts (exit 2, like a bad flag). */
+ * starts (exit 2, like a bad flag; --check says 1: a file, not a flag). */
 static void load_inputs(const struct config *cfg, struct reserved_list *reserved, struct nats_keys *keys)
 {
 	char err[512];
+	int bad = cfg->check_only ? 1 : 2;
 	if (reserved_list_init(reserved) < 0) {
 		fprintf(stderr, KEZ_NAME ": out of memory\n");
 		exit(1);
 	}
 	if (cfg->reserved_file && reserved_list_load(reserved, cfg->reserved_file, err, sizeof err) < 0) {
 		fprintf(stderr, KEZ_NAME ": --reserved: %s: %s\n", cfg->reserved_file, err);
-		exit(2);
+		exit(bad);
 	}
 	const char *flag;
 	if (nats_keys_load(keys, cfg, &flag, err, sizeof err) < 0) {
 		fprintf(stderr, KEZ_NAME ": --%s: %s\n", flag, err);
-		exit(2);
+		exit(bad);
 	}
 }
 
@@ -127,6 +129,11 @@ int main(int argc, char **argv)
 	log_setup(cfg.log_level);
 	check_user(&cfg);
 	check_db_path(&cfg);
+	if (cfg.check_only) {
+		nats_keys_keep(&keys, false, false);
+		reserved_list_free(&reserved);
+		return check_run(&cfg);
+	}
 	log_set_process("master");
 	proctitle_set("master");
 	raise_fd_limit(&cfg);

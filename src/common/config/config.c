@@ -18,7 +18,7 @@ enum {
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
 	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
-	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_HELP, OPT_VERSION,
+	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_HELP, OPT_VERSION, OPT_CHECK,
 };
 
 /* One row per setting: its flag, its environment variable, its default, help. */
@@ -89,6 +89,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "  %-26s %s\n  %-26s %s\n", "--help", "show this help and exit", "--version",
 		"show the version and exit");
+	fprintf(f, "  %-26s %s\n  %-26s %s\n", "--check", "check the configuration, the registry and the files it names;",
+		"", "print 'configuration ok' (exit 0) or the first problem (exit 1 or 2)");
 }
 
 static _Noreturn void fail(const char *flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -292,14 +294,15 @@ void config_load(struct config *c, int argc, char **argv)
 		if (settings[i].fallback)
 			apply(c, settings[i].id, settings[i].fallback);
 
-	struct option longopts[N_SETTINGS + 3];
+	struct option longopts[N_SETTINGS + 4];
 	for (size_t i = 0; i < N_SETTINGS; i++)
 		longopts[i] = (struct option){ settings[i].flag,
 					       settings[i].id == OPT_NATS_HTTP_CALLOUT ? no_argument : required_argument, NULL,
 					       settings[i].id };
 	longopts[N_SETTINGS] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	longopts[N_SETTINGS + 1] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
-	longopts[N_SETTINGS + 2] = (struct option){ NULL, 0, NULL, 0 };
+	longopts[N_SETTINGS + 2] = (struct option){ "check", no_argument, NULL, OPT_CHECK };
+	longopts[N_SETTINGS + 3] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* First pass: --help/--version and unknown flags, before any value is judged. */
 	opterr = 0;
@@ -314,6 +317,9 @@ void config_load(struct config *c, int argc, char **argv)
 			printf(KEZ_NAME " " KEZ_VERSION "\n");
 			exit(0);
 		}
+		/* an invocation, not a setting: no variable turns a start into a check */
+		if (opt == OPT_CHECK)
+			c->check_only = true;
 		if (opt == '?' || opt == ':') {
 			const char *arg = argv[optind - 1];
 			fprintf(stderr, KEZ_NAME ": %s: %s (see --help)\n", arg,

@@ -56,6 +56,7 @@ struct config {
 	bool        sigchain_registered_only; /* --sigchain-policy registered */
 	uint32_t    max_chain_length;
 	bool        nats_http_callout; /* POST /internal/nats/auth answers (loopback only) */
+	bool        check_only;        /* --check: judge all of the above, start nothing */
 };
 
 /* Fills `c` from argv and the environment. Prints help/version and exits 0
