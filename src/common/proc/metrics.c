@@ -8,6 +8,9 @@
 const double metrics_time_bounds[METRICS_TIME_BUCKETS] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
 };
+const unsigned short metrics_statuses[METRICS_STATUS_N - 1] = {
+	200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 413, 415, 429, 431, 500, 501, 503, 507,
+};
 const double metrics_batch_bounds[METRICS_BATCH_BUCKETS] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
 
 /* This process's block: set once at start, before any record. */
@@ -74,8 +77,10 @@ void metrics_http(enum metrics_route route, int status, uint64_t started_ns)
 {
 	if (!self || (unsigned)route >= MR_COUNT)
 		return;
-	if (status >= METRICS_STATUS_MIN && status < METRICS_STATUS_MIN + METRICS_STATUS_N)
-		add(&self->http[route][status - METRICS_STATUS_MIN], 1);
+	unsigned i = 0;
+	while (i < METRICS_STATUS_N - 1 && metrics_statuses[i] != status)
+		i++;
+	add(&self->http[route][i], 1);
 	if (started_ns)
 		observe_time(&self->http_time[route], started_ns);
 }

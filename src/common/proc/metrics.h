@@ -31,8 +31,10 @@ enum metrics_callout {
 };
 #define METRICS_N_ROLES 4 /* by enum sandbox_role */
 
-#define METRICS_STATUS_MIN 100
-#define METRICS_STATUS_N   500 /* 100..599 */
+/* The statuses the server sends, each counted apart; any other one is
+ * counted as status="other" (the last slot). */
+#define METRICS_STATUS_N 20
+extern const unsigned short metrics_statuses[METRICS_STATUS_N - 1];
 #define METRICS_TIME_BUCKETS  14 /* upper bounds in metrics_time_bounds, +Inf after */
 #define METRICS_BATCH_BUCKETS 10 /* upper bounds in metrics_batch_bounds, +Inf after */
 

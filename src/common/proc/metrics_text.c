@@ -75,9 +75,12 @@ static int render_http(const struct metrics_region *m, struct buf *out)
 			uint64_t n = 0;
 			for (unsigned b = 0; b < m->n_blocks; b++)
 				n += load(&m->blocks[b].http[r][st]);
+			char status[8] = "other";
+			if (st < METRICS_STATUS_N - 1)
+				snprintf(status, sizeof status, "%u", metrics_statuses[st]);
 			if (n)
-				rc = buf_printf(out, "kez_http_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
-						route_names[r], st + METRICS_STATUS_MIN, (unsigned long long)n);
+				rc = buf_printf(out, "kez_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+						route_names[r], status, (unsigned long long)n);
 		}
 	if (rc == 0)
 		rc = head(out, "kez_http_request_duration_seconds", "histogram",
