@@ -63,6 +63,7 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 		if (n < 0) {
 			free(opened);
 			reply->error = API_BAD_REQUEST;
+			metrics_callout(MC_INVALID);
 			return;
 		}
 		data = (const char *)opened;
