@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	w.now_ms = 0;
 	struct sockaddr_storage peer = { .ss_family = AF_UNIX };
-	connection_accept(&w, sv[1], &peer);
+	connection_accept(&w, sv[1], &peer, false);
 	unsigned slot = w.free_slots[w.n_free]; /* the slot just taken */
 	struct connection *c = &w.conns[slot];
 	if (c->in_use && size > first && write(sv[0], data + first, size - first) >= 0)

@@ -28,7 +28,7 @@ def free_port():
 class Stack:
     """nats-server with deploy/nats.conf, and kez-chat-server as its callout."""
 
-    def __init__(self, xkey=False):
+    def __init__(self, xkey=False, args=()):
         self.dir = make_temp_dir()
         os.makedirs(os.path.join(self.dir, "keys"))
         # the seeds, and the public keys as the include deploy/nats.conf reads
@@ -58,7 +58,7 @@ class Stack:
         self.url = "nats://127.0.0.1:%d" % self.port
         assert wait_for(self._nats_up, 10), open(os.path.join(self.dir, "nats.log")).read()
         self.kez = Server(self.dir, ["--nats-url", self.url, "--nats-seed", os.path.join(self.dir, "service.nk"),
-                                     "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")] + extra).start()
+                                     "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")] + extra + list(args)).start()
         assert wait_for(lambda: "serving the NATS auth callout" in self.kez.log(), 10 * SLOW), self.kez.log()
 
     def _nats_up(self):

@@ -29,11 +29,11 @@ static void describe(const struct sockaddr_storage *ss, char *out, size_t cap)
 	}
 }
 
-int listener_open(const struct config *cfg)
+static int open_at(const struct sockaddr_storage *addr, socklen_t addr_len, const char *text, const char *what)
 {
-	int fd = socket(cfg->bind_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		log_error("cannot create a socket for %s: %s", cfg->bind_text, strerror(errno));
+		log_error("cannot create a socket for %s: %s", text, strerror(errno));
 		return -1;
 	}
 	int one = 1;
@@ -41,10 +41,10 @@ int listener_open(const struct config *cfg)
 	 * purpose so that a second server on the same port fails loudly. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		log_warn("SO_REUSEADDR: %s", strerror(errno));
-	if (bind(fd, (const struct sockaddr *)&cfg->bind_addr, cfg->bind_addr_len) < 0 ||
+	if (bind(fd, (const struct sockaddr *)addr, addr_len) < 0 ||
 	    listen(fd, LISTEN_BACKLOG) < 0) {
 		int err = errno;
-		log_error("cannot listen on %s: %s", cfg->bind_text,
+		log_error("cannot listen on %s: %s", text,
 			  err == EADDRINUSE ? "address already in use (is another server running on this port?)"
 					    : strerror(err));
 		close(fd);
@@ -55,7 +55,19 @@ int listener_open(const struct config *cfg)
 	if (getsockname(fd, (struct sockaddr *)&actual, &len) == 0) {
 		char where[128];
 		describe(&actual, where, sizeof where);
-		log_info("listening on %s", where);
+		log_info("%s %s", what, where);
 	}
 	return fd;
+}
+
+int listener_open(const struct config *cfg)
+{
+	return open_at(&cfg->bind_addr, cfg->bind_addr_len, cfg->bind_text, "listening on");
+}
+
+int listener_open_metrics(const struct config *cfg)
+{
+	if (!cfg->has_metrics)
+		return -1;
+	return open_at(&cfg->metrics_addr, cfg->metrics_addr_len, cfg->metrics_text, "metrics served on");
 }

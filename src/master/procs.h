@@ -32,6 +32,7 @@ struct slot {
 	bool                   draining;       /* an old generation finishing its requests */
 	unsigned               incarnation;    /* starts so far */
 	unsigned               quick_failures; /* deaths in a row soon after starting */
+	unsigned               metrics_block;  /* its counters (common/proc/metrics.h); 0: none yet */
 };
 
 struct supervisor {
@@ -43,6 +44,7 @@ struct supervisor {
 	struct rate_table          *rate_table; /* the workers' shared write limit (worker/rate_limit.h) */
 	pid_t                       pid;       /* the master's, for the children's parent-death check */
 	int                         listen_fd;
+	int                         metrics_fd; /* --metrics-bind, or -1 */
 	int                         signal_fd;
 	int                         control[N_HUBS][2]; /* [0] the master's end, [1] the hub's */
 	struct link                *links;

@@ -7,13 +7,15 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/proc/metrics.h"
 #include "master/procs.h"
 
 struct slot *slot_new(struct supervisor *sv)
 {
 	for (unsigned i = 0; i < sv->n_slots; i++)
 		if (!sv->slots[i].used) {
-			sv->slots[i] = (struct slot){ .used = true, .link = -1 };
+			unsigned block = sv->slots[i].metrics_block ? sv->slots[i].metrics_block : i + 1;
+			sv->slots[i] = (struct slot){ .used = true, .link = -1, .metrics_block = block };
 			return &sv->slots[i];
 		}
 	return NULL;
@@ -54,6 +56,7 @@ enum death_verdict slot_died(struct supervisor *sv, struct slot *s, int status)
 	if (!startup && now - s->started_ms >= QUICK_DEATH_MS) {
 		s->quick_failures = 0;
 		s->respawn_at = now;
+		metrics_restart(s->def->sandbox);
 		log_death(name, pid, status, "; starting a new one");
 		return DEATH_RESPAWN;
 	}
@@ -70,6 +73,7 @@ enum death_verdict slot_died(struct supervisor *sv, struct slot *s, int status)
 	char then[64];
 	snprintf(then, sizeof then, "; starting a new one in %lld ms", pause);
 	log_death(name, pid, status, then);
+	metrics_restart(s->def->sandbox);
 	s->respawn_at = now + pause;
 	return DEATH_RESPAWN;
 }
@@ -97,6 +101,7 @@ int reap(struct supervisor *sv)
 			continue;
 		char name[32];
 		slot_name(s, name, sizeof name);
+		metrics_clear_gauges(metrics_region(), s->metrics_block);
 		if (s->draining) {
 			log_info("old %s (pid %ld) finished after the reload", name, (long)pid);
 			s->pid = 0;

@@ -32,7 +32,11 @@ void reload(struct supervisor *sv)
 				link_free(sv, link);
 				break;
 			}
+			/* The old process keeps writing the block it has; the new one
+			 * takes the spare slot's. */
+			unsigned spare = old->metrics_block;
 			*old = *s;
+			s->metrics_block = spare;
 			old->draining = true;
 			old->respawn_at = 0;
 		} else {

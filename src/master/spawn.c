@@ -8,6 +8,7 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/proc/metrics.h"
 #include "common/proc/proctitle.h"
 #include "master/procs.h"
 
@@ -41,8 +42,10 @@ static void close_foreign_fds(const struct supervisor *sv, const struct slot *s)
 				close_if_open(l->end[h][1]);
 		}
 	}
-	if (!(d->links & LINK_LISTENER))
+	if (!(d->links & LINK_LISTENER)) {
 		close(sv->listen_fd);
+		close_if_open(sv->metrics_fd);
+	}
 }
 
 /* A hub's end of every live link. */
@@ -67,6 +70,7 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 	log_set_process(name);
 	(void)child_stop_flag();
 	close_foreign_fds(sv, s);
+	metrics_attach(metrics_region(), s->metrics_block);
 	/* Secrets stay only in the process whose job needs them. */
 	nats_keys_keep(sv->keys, d->keeps & KEEP_SERVICE_SEED, d->keeps & KEEP_SIGNING_SEEDS);
 	if (!(d->keeps & KEEP_NATS_PASSWORD))
@@ -90,6 +94,7 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.rate_table = d->sandbox == SANDBOX_WORKER ? sv->rate_table : NULL,
 		.index = s->index,
 		.listen_fd = d->links & LINK_LISTENER ? sv->listen_fd : -1,
+		.metrics_fd = d->links & LINK_LISTENER ? sv->metrics_fd : -1,
 		.verifier_fd = l && (d->links & LINK_VERIFIER) ? l->end[HUB_VERIFIER][0] : -1,
 		.writer_fd = l && (d->links & LINK_WRITER) ? l->end[HUB_WRITER][0] : -1,
 		.peer_fds = ends,

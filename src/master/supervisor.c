@@ -15,6 +15,8 @@
 
 #include "common/base/clock.h"
 #include "common/base/log.h"
+#include "common/proc/metrics.h"
+#include "master/listener.h"
 #include "master/procs.h"
 
 #define STOP_GRACE_MS   15000
@@ -70,6 +72,11 @@ static int setup(struct supervisor *sv)
 		}
 	if (setup_slots(sv) < 0)
 		return -1;
+	/* Block 0 is the master's; a slot keeps its block (reload.c swaps them). */
+	if (!metrics_create(1 + sv->n_slots)) {
+		log_error("cannot map the metrics region: %s", strerror(errno));
+		return -1;
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -95,6 +102,7 @@ static void teardown(struct supervisor *sv)
 		for (int e = 0; e < 2; e++)
 			close_if_open(sv->control[h][e]);
 	close_if_open(sv->signal_fd);
+	close_if_open(sv->metrics_fd);
 	free(sv->links);
 	free(sv->slots);
 	if (sv->attest)
@@ -238,10 +246,12 @@ int supervisor_run(const struct config *cfg, struct nats_keys *keys, const struc
 {
 	struct supervisor sv = {
 		.cfg = cfg, .keys = keys, .reserved = reserved, .state = state, .pid = getpid(),
-		.listen_fd = listen_fd, .signal_fd = -1,
+		.listen_fd = listen_fd, .signal_fd = -1, .metrics_fd = listener_open_metrics(cfg),
 		.control = { { -1, -1 }, { -1, -1 } },
 	};
 	int rc = 1;
+	if (cfg->has_metrics && sv.metrics_fd < 0)
+		return 1;
 	sv.rate_table = rate_table_create();
 	if (!sv.rate_table) {
 		log_error("cannot map the rate-limit table: %s", strerror(errno));

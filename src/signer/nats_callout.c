@@ -10,6 +10,20 @@
 #include "common/nats/nats_jwt.h"
 #include "common/nats/nkeys.h"
 #include "common/nats/xkey.h"
+#include "common/proc/metrics.h"
+
+static enum metrics_callout callout_outcome(const struct nats_answer *a)
+{
+	switch (a->kind) {
+	case NATS_ANSWER_GRANTED: return MC_GRANTED;
+	case NATS_ANSWER_NONE: return MC_INVALID;
+	case NATS_ANSWER_FAILED: return MC_FAILED;
+	case NATS_ANSWER_REFUSED: break;
+	}
+	return a->refusal == NATS_REFUSAL_UNREGISTERED ? MC_REFUSED_UNKNOWN
+	     : a->refusal == NATS_REFUSAL_REGISTRY     ? MC_REFUSED_REGISTRY
+						      : MC_REFUSED_PROOF;
+}
 
 /* Opens a sealed request into `opened` (malloc'd, the caller frees). Its
  * length, or -1 with the reason in reply->detail. */
@@ -49,6 +63,7 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 		if (n < 0) {
 			free(opened);
 			reply->error = API_BAD_REQUEST;
+			metrics_callout(MC_INVALID);
 			return;
 		}
 		data = (const char *)opened;
@@ -67,6 +82,7 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 							 (int64_t)time(NULL), lookup, lookup_ctx, &a, &signed_jwt);
 	free(opened);
 	snprintf(reply->detail, sizeof reply->detail, "%s", a.why);
+	metrics_callout(callout_outcome(&a));
 	int rc = 0;
 	if (kind == NATS_ANSWER_NONE) {
 		reply->error = API_BAD_REQUEST;

@@ -18,6 +18,7 @@
 #include "common/proc/attest.h"
 #include "common/proc/ipc.h"
 #include "common/proc/ipc_drain.h"
+#include "common/proc/metrics.h"
 #include "common/base/log.h"
 #include "common/proc/peer_set.h"
 #include "common/proc/sandbox.h"
@@ -99,12 +100,17 @@ static void answer_nats(struct verifier *v, struct ipc_channel *ch, const struct
 static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
 	struct verifier *v = arg;
-	if (h->type == IPC_VERIFY_REQUEST)
+	uint64_t started = metrics_now_ns();
+	if (h->type == IPC_VERIFY_REQUEST) {
 		answer_verify(v, ch, h, body, len);
-	else if (h->type == IPC_NATS_REQUEST)
+		metrics_verified(MV_ENVELOPE, started);
+	} else if (h->type == IPC_NATS_REQUEST) {
 		answer_nats(v, ch, h, body, len);
-	else if (h->type == IPC_EVENT_VERIFY_REQUEST)
+		metrics_verified(MV_NATS, started);
+	} else if (h->type == IPC_EVENT_VERIFY_REQUEST) {
 		event_check_answer(v->ctx->attest, ch, h, body, len);
+		metrics_verified(MV_EVENT, started);
+	}
 	return 0;
 }
 

@@ -71,7 +71,7 @@ struct connection *connection_from_tag(struct worker *w, uint64_t tag)
 	return c;
 }
 
-void connection_accept(struct worker *w, int fd, const struct sockaddr_storage *peer)
+void connection_accept(struct worker *w, int fd, const struct sockaddr_storage *peer, bool metrics)
 {
 	if (w->n_free == 0) {
 		close(fd);
@@ -89,6 +89,8 @@ void connection_accept(struct worker *w, int fd, const struct sockaddr_storage *
 	c->file_fd = -1;
 	peer_addr_from(peer, &c->peer);
 	c->loopback = peer_addr_is_loopback(&c->peer);
+	c->metrics = metrics;
+	w->n_metrics_conns += metrics;
 	c->phase = PHASE_READING;
 	http_parse_begin(c);
 	buf_init(&c->in, IN_MAX);
@@ -130,6 +132,7 @@ void connection_close(struct worker *w, struct connection *c)
 	c->in_use = false;
 	w->free_slots[w->n_free++] = c->slot;
 	w->n_open--;
+	w->n_metrics_conns -= c->metrics;
 }
 
 static void respond_to_parse_error(struct worker *w, struct connection *c, llhttp_errno_t err)

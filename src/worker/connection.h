@@ -12,7 +12,7 @@
 
 /* The parser settings and the connection deadline lists. */
 void connection_init(struct worker *w);
-void connection_accept(struct worker *w, int fd, const struct sockaddr_storage *peer);
+void connection_accept(struct worker *w, int fd, const struct sockaddr_storage *peer, bool metrics);
 /* The connection an epoll tag names, or NULL when the event is stale: its
  * connection closed, or the slot holds a newer one. */
 struct connection *connection_from_tag(struct worker *w, uint64_t tag);

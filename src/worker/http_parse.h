@@ -25,6 +25,7 @@ enum endpoint {
 	EP_CHAIN,       /* /v1/sigchains/ed25519/{hex} */
 	EP_CHAIN_JSONL, /* /v1/sigchains/ed25519/{hex}.jsonl */
 	EP_CHAIN_EVENT, /* /v1/sigchains/ed25519/{hex}/{seq} */
+	EP_METRICS,    /* GET /metrics, on the --metrics-bind listener only */
 	EP_UNKNOWN,    /* 404 whatever the method */
 	EP_COUNT
 };
@@ -43,6 +44,7 @@ struct request {
 	bool           cors;          /* under /v1/, and /.well-known/webfinger */
 	const char    *allow;         /* the endpoint's methods, for a 405 (NULL: GET, HEAD) */
 	size_t         head_bytes;    /* request line + headers seen so far */
+	uint64_t       started_ns;    /* the head was complete (metrics); 0: not routed */
 	struct buf     target;        /* the request target as received */
 	char           content_type[SMALL_HEADER_MAX];
 	char           if_none_match[SMALL_HEADER_MAX];

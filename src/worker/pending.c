@@ -32,6 +32,7 @@ struct pending_queue {
 	size_t               unsent_bytes;
 	struct ipc_channel  *ch;
 	unsigned             seen_generation;
+	unsigned             n_sent;    /* entries in `sent` */
 };
 
 struct pending_table {
@@ -62,6 +63,7 @@ static void end_wait(struct pending_table *pt, struct pending_request *e)
 	struct pending_queue *q = &pt->q[e->peer];
 	if (e->sent) {
 		TAILQ_REMOVE(&q->sent, e, link);
+		q->n_sent--;
 	} else {
 		TAILQ_REMOVE(&q->unsent, e, link);
 		q->unsent_bytes -= e->msg.len;
@@ -132,6 +134,7 @@ static int send_entry(struct pending_table *pt, struct pending_request *e)
 		return -1;
 	e->sent = true;
 	TAILQ_INSERT_TAIL(&q->sent, e, link);
+	q->n_sent++;
 	return 0;
 }
 
@@ -254,6 +257,7 @@ void pending_check_generations(struct worker *w)
 		struct pending_request *e;
 		while ((e = TAILQ_LAST(&q->sent, pending_list))) {
 			TAILQ_REMOVE(&q->sent, e, link);
+			q->n_sent--;
 			e->sent = false;
 			e->retry = true;
 			TAILQ_INSERT_HEAD(&q->unsent, e, link);
@@ -266,4 +270,9 @@ void pending_check_generations(struct worker *w)
 bool pending_any(const struct worker *w)
 {
 	return w->pending && w->pending->n_active > 0;
+}
+
+unsigned pending_in_flight(const struct worker *w, enum pending_peer peer)
+{
+	return w->pending ? w->pending->q[peer].n_sent : 0;
 }

@@ -64,5 +64,7 @@ void     pending_flush(struct worker *w, enum pending_peer peer);
 /* Re-sends what a restarted verifier or writer may have lost. */
 void     pending_check_generations(struct worker *w);
 bool     pending_any(const struct worker *w);
+/* Requests handed to the peer and not answered yet. */
+unsigned pending_in_flight(const struct worker *w, enum pending_peer peer);
 
 #endif

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/config/config.h"
+#include "common/proc/metrics.h"
 #include "worker/response.h"
 
 static const char *reason_phrase(int status)
@@ -73,8 +74,28 @@ static void put_size(struct buf *b, size_t v, bool *ok)
 	put(b, digits + i, ok);
 }
 
+static enum metrics_route metrics_route_of(const struct request *q)
+{
+	switch (q->endpoint) {
+	case EP_HEALTHZ: return MR_HEALTHZ;
+	case EP_USER: return MR_LOOKUP;
+	case EP_REGISTER: return MR_REGISTER;
+	case EP_WEBFINGER: return MR_WEBFINGER;
+	case EP_NATS_AUTH: return MR_NATS_AUTH;
+	case EP_STATIC: return MR_STATIC;
+	case EP_CHAIN: return q->method == HTTP_POST ? MR_SIGCHAIN_APPEND : MR_SIGCHAIN_READ;
+	case EP_CHAIN_JSONL:
+	case EP_CHAIN_EVENT: return MR_SIGCHAIN_READ;
+	default: return MR_OTHER;
+	}
+}
+
 void response_head(struct worker *w, struct connection *c, const struct response *r)
 {
+	/* Every response passes here once; scrapes are not counted. */
+	if (!c->metrics)
+		metrics_http(metrics_route_of(&c->req), r->status, c->req.started_ns);
+	c->req.started_ns = 0;
 	if (!c->req.keep_alive || w->stopping || c->eof)
 		c->close_after_send = true;
 	struct buf *out = &c->out;

@@ -2,6 +2,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/proc/metrics.h"
+
 #include "worker/response.h"
 #include "worker/router.h"
 #include "worker/sigchain_path.h"
@@ -109,7 +111,12 @@ void route_request_head(struct worker *w, struct connection *c)
 		return;
 	}
 	const char *path = r->target.data + r->path_start;
-	r->endpoint = classify(w, path, r->path_len);
+	r->started_ns = metrics_now_ns();
+	/* The metrics listener serves that one path, and the service never does. */
+	if (c->metrics)
+		r->endpoint = path_is(path, r->path_len, "/metrics") ? EP_METRICS : EP_UNKNOWN;
+	else
+		r->endpoint = classify(w, path, r->path_len);
 	r->cors = path_has_prefix(path, r->path_len, "/v1/") ||
 		  path_is(path, r->path_len, "/.well-known/webfinger");
 	r->allow = route_allowed_methods(r->endpoint);

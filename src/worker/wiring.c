@@ -1,6 +1,7 @@
 /* The worker's modules, connected (wiring.h). */
 #include "worker/connection.h"
 #include "worker/handlers.h"
+#include "worker/metrics_endpoint.h"
 #include "worker/nats_endpoint.h"
 #include "worker/pending.h"
 #include "worker/registration.h"
@@ -35,6 +36,7 @@ int worker_modules_init(struct worker *w)
 	w->endpoints[EP_CHAIN] = handle_chain_path;
 	w->endpoints[EP_CHAIN_JSONL] = handle_chain_jsonl;
 	w->endpoints[EP_CHAIN_EVENT] = handle_chain_event;
+	w->endpoints[EP_METRICS] = handle_metrics;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/proc/ipc_msg.h"
+#include "common/proc/metrics.h"
 #include "common/proc/sandbox.h"
 #include "worker/connection.h"
 #include "worker/pending.h"
@@ -25,18 +26,22 @@
 #include "probes/probes.h"
 #endif
 
-enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2 };
+enum { TAG_LISTEN = 0, TAG_VERIFIER = 1, TAG_WRITER = 2, TAG_METRICS = 3 };
 
 #define ACCEPTS_PER_WAKEUP 64
 #define GENERATION_POLL_MS 100
 #define DRAIN_MIN_MS       10000
+/* Scrapes a worker serves at once: a busy scraper cannot take the
+ * connection slots that clients need. */
+#define METRICS_CONNS_MAX  4
 
-static void accept_connections(struct worker *w)
+static void accept_connections(struct worker *w, bool metrics)
 {
+	int listen_fd = metrics ? w->metrics_fd : w->listen_fd;
 	for (int i = 0; i < ACCEPTS_PER_WAKEUP && !w->stopping; i++) {
 		struct sockaddr_storage peer;
 		socklen_t peer_len = sizeof peer;
-		int fd = accept4(w->listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
 				log_warn("accept: %s (raise the open-file limit)", strerror(errno));
@@ -46,11 +51,11 @@ static void accept_connections(struct worker *w)
 			return;
 		}
 		/* Full: refuse this one rather than leave it unanswered in the queue. */
-		if (w->n_free == 0) {
+		if (w->n_free == 0 || (metrics && w->n_metrics_conns >= METRICS_CONNS_MAX)) {
 			close(fd);
 			continue;
 		}
-		connection_accept(w, fd, &peer);
+		connection_accept(w, fd, &peer, metrics);
 	}
 }
 
@@ -100,6 +105,11 @@ static void begin_stop(struct worker *w)
 	(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->listen_fd, NULL);
 	close(w->listen_fd);
 	w->listen_fd = -1;
+	if (w->metrics_fd >= 0) {
+		(void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->metrics_fd, NULL);
+		close(w->metrics_fd);
+		w->metrics_fd = -1;
+	}
 	close_idle(w);
 	log_debug("stopping: %u connections to finish", w->n_open);
 }
@@ -111,6 +121,7 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	w->ctx = ctx;
 	w->cfg = cfg;
 	w->listen_fd = ctx->listen_fd;
+	w->metrics_fd = ctx->metrics_fd;
 	if (registry_open(&w->registry, cfg->db_path, cfg->map_size, false, err, sizeof err) < 0) {
 		log_error("%s", err);
 		return -1;
@@ -153,6 +164,11 @@ static int setup(struct worker *w, const struct child_context *ctx)
 	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->listen_fd, &ev) < 0 ||
 	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->verifier_fd, &ev_v) < 0 ||
 	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->writer_fd, &ev_w) < 0) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	struct epoll_event ev_m = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_METRICS };
+	if (w->metrics_fd >= 0 && epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->metrics_fd, &ev_m) < 0) {
 		log_error("epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -215,8 +231,8 @@ int worker_run(const struct child_context *ctx)
 		response_refresh_date(&w);
 		for (int i = 0; i < n; i++) {
 			uint64_t tag = events[i].data.u64;
-			if (tag == TAG_LISTEN)
-				accept_connections(&w);
+			if (tag == TAG_LISTEN || tag == TAG_METRICS)
+				accept_connections(&w, tag == TAG_METRICS);
 			else if (tag == TAG_VERIFIER)
 				read_replies(&w, PEER_VERIFIER, events[i].events);
 			else if (tag == TAG_WRITER)
@@ -233,6 +249,7 @@ int worker_run(const struct child_context *ctx)
 		pending_flush(&w, PEER_VERIFIER);
 		pending_flush(&w, PEER_WRITER);
 		deadline_expire(w.deadline_lists, w.n_deadline_lists, w.now_ms);
+		metrics_gauges(w.n_open - w.n_metrics_conns, pending_in_flight(&w, PEER_VERIFIER));
 	}
 	if (w.n_open)
 		log_warn("stopping with %u connections still open", w.n_open);

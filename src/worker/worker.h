@@ -16,7 +16,7 @@
  *                                         socket I/O state machine -> hooks.request)
  *   6. router                            (endpoint and policy -> endpoints[])
  *   7. registration, nats_endpoint       (the two asynchronous endpoints)
- *   8. handlers                          (the endpoints that answer at once)
+ *   8. handlers, metrics_endpoint        (the endpoints that answer at once)
  *   9. wiring, worker.c                  (sets the hooks; the loop)
  */
 #ifndef KEZ_WORKER_H
@@ -70,6 +70,7 @@ struct connection {
 	bool                  close_after_send;
 	bool                  got_bytes; /* any byte of the current request */
 	bool                  loopback;  /* the peer is on this machine */
+	bool                  metrics;   /* accepted on the --metrics-bind listener */
 	struct peer_addr      peer;
 	llhttp_t              parser;
 	struct request        req;
@@ -103,6 +104,8 @@ struct worker {
 	const struct config        *cfg;
 	int                         epoll_fd;
 	int                         listen_fd;
+	int                         metrics_fd;      /* -1: no metrics listener */
+	unsigned                    n_metrics_conns; /* of n_open */
 	bool                        stopping;
 	long long                   stop_deadline_ms;
 	long long                   now_ms;

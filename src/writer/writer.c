@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/proc/metrics.h"
 #include "common/proc/child.h"
 #include "common/base/clock.h"
 #include "common/proc/ipc.h"
@@ -266,6 +267,7 @@ static void run_batch(struct writer *w)
 		return;
 	}
 	long long started = monotonic_ms();
+	uint64_t commit_ns = metrics_now_ns();
 	if (txn && registry_batch_commit(txn) < 0) {
 		if (errno == MDB_MAP_FULL)
 			commit_one_by_one(w, now);
@@ -280,6 +282,7 @@ static void run_batch(struct writer *w)
 			}
 	}
 	log_debug("batch of %zu done in %lld ms", w->batch_len, monotonic_ms() - started);
+	metrics_batch((unsigned)w->batch_len, commit_ns);
 	for (size_t i = 0; i < w->batch_len; i++) {
 		send_reply(w, &w->batch[i]);
 		chain_append_free(w->batch[i].append);

@@ -18,7 +18,7 @@ enum {
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
 	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
-	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_HELP, OPT_VERSION, OPT_CHECK,
+	OPT_RATE_LIMIT, OPT_TRUSTED_PROXY, OPT_METRICS_BIND, OPT_HELP, OPT_VERSION, OPT_CHECK,
 };
 
 /* One row per setting: its flag, its environment variable, its default, help. */
@@ -49,6 +49,7 @@ static const struct setting settings[] = {
 	{ OPT_MAP_SIZE, "map-size", "KEZ_CHAT_MAP_SIZE", "1024", "registry map size in MiB: the most the registry can hold (1-1048576)" },
 	{ OPT_RATE_LIMIT, "rate-limit", "KEZ_CHAT_RATE_LIMIT", "60", "writes a minute per client address, bursts of as many (0-1000000, 0: off)" },
 	{ OPT_TRUSTED_PROXY, "trusted-proxy", "KEZ_CHAT_TRUSTED_PROXY", NULL, "address of a reverse proxy whose X-Forwarded-For names the client (unset: none)" },
+	{ OPT_METRICS_BIND, "metrics-bind", "KEZ_CHAT_METRICS_BIND", NULL, "serve Prometheus metrics (GET /metrics) on this HOST:PORT (unset: off)" },
 	{ OPT_NATS_URL, "nats-url", "KEZ_CHAT_NATS_URL", NULL, "NATS server for the auth callout, e.g. nats://127.0.0.1:4222 (unset: no NATS)" },
 	{ OPT_NATS_SEED, "nats-seed", "KEZ_CHAT_NATS_SEED", NULL, "file with the callout service's user nkey seed (SU...)" },
 	{ OPT_NATS_USER, "nats-user", "KEZ_CHAT_NATS_USER", NULL, "the callout service's NATS user (instead of --nats-seed)" },
@@ -128,11 +129,12 @@ static bool parse_switch(const char *flag, const char *v)
 	fail(flag, "'%s' is not one of 1, 0, true, false, yes, no, on, off", v);
 }
 
-static void parse_bind(struct config *c, const char *flag, const char *v)
+static void parse_bind(const char *flag, const char *v, char text[CONFIG_ADDR_TEXT_MAX], struct sockaddr_storage *addr,
+		       socklen_t *addr_len)
 {
 	char host[256];
 	const char *port;
-	if (strlen(v) >= sizeof c->bind_text)
+	if (strlen(v) >= CONFIG_ADDR_TEXT_MAX)
 		fail(flag, "address too long");
 	if (v[0] == '[') {
 		const char *close = strchr(v, ']');
@@ -156,10 +158,10 @@ static void parse_bind(struct config *c, const char *flag, const char *v)
 	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (rc != 0 || !res)
 		fail(flag, "cannot use address '%s': %s", v, gai_strerror(rc));
-	memcpy(&c->bind_addr, res->ai_addr, res->ai_addrlen);
-	c->bind_addr_len = res->ai_addrlen;
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*addr_len = res->ai_addrlen;
 	freeaddrinfo(res);
-	snprintf(c->bind_text, sizeof c->bind_text, "%s", v);
+	snprintf(text, CONFIG_ADDR_TEXT_MAX, "%s", v);
 }
 
 /* Domains as operators write them: letters, digits, '.', '-' and an optional :port. */
@@ -204,7 +206,11 @@ static void apply(struct config *c, int id, const char *v)
 {
 	const char *flag = setting_by_id(id)->flag;
 	switch (id) {
-	case OPT_BIND: parse_bind(c, flag, v); break;
+	case OPT_BIND: parse_bind(flag, v, c->bind_text, &c->bind_addr, &c->bind_addr_len); break;
+	case OPT_METRICS_BIND:
+		parse_bind(flag, v, c->metrics_text, &c->metrics_addr, &c->metrics_addr_len);
+		c->has_metrics = true;
+		break;
 	case OPT_DB:
 		if (!*v)
 			fail(flag, "the path is empty");

@@ -14,11 +14,16 @@
 #define KEZ_NAME    "kez-chat-server"
 /* The largest --max-body-size: one request body must fit one IPC message. */
 #define CONFIG_MAX_BODY_LIMIT (64 * 1024)
+#define CONFIG_ADDR_TEXT_MAX  280 /* HOST:PORT as given */
 
 struct config {
-	char                    bind_text[280];   /* as given, for messages */
+	char                    bind_text[CONFIG_ADDR_TEXT_MAX];   /* as given, for messages */
 	struct sockaddr_storage bind_addr;
 	socklen_t               bind_addr_len;
+	bool                    has_metrics;      /* --metrics-bind given */
+	char                    metrics_text[CONFIG_ADDR_TEXT_MAX];
+	struct sockaddr_storage metrics_addr;
+	socklen_t               metrics_addr_len;
 	const char             *db_path;
 	const char             *server;           /* this server's domain */
 	char                    sig_server_url[512]; /* no trailing slash */

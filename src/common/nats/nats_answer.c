@@ -50,12 +50,16 @@ enum nats_answer_kind nats_answer_request(const struct nats_answer_signer *s, co
 	}
 	enum nats_nonce_check proof = nats_auth_check_nonce(&r);
 	int found = 0;
-	if (proof != NATS_NONCE_OK)
+	if (proof != NATS_NONCE_OK) {
 		snprintf(a->why, sizeof a->why, "%s", nats_nonce_check_text(proof));
-	else if ((found = lookup(lookup_ctx, r.client_key, a->handle)) < 0)
+		a->refusal = NATS_REFUSAL_PROOF;
+	} else if ((found = lookup(lookup_ctx, r.client_key, a->handle)) < 0) {
 		snprintf(a->why, sizeof a->why, "the registry could not be read");
-	else if (found == 0)
+		a->refusal = NATS_REFUSAL_REGISTRY;
+	} else if (found == 0) {
 		snprintf(a->why, sizeof a->why, "the key is not registered");
+		a->refusal = NATS_REFUSAL_UNREGISTERED;
+	}
 	size_t mark = out->len;
 	int rc;
 	if (found == 1) {

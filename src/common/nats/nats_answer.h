@@ -32,8 +32,16 @@ enum nats_answer_kind {
 	NATS_ANSWER_FAILED,   /* could not sign (out of memory): nothing appended */
 };
 
+enum nats_refusal {
+	NATS_REFUSAL_NONE = 0,
+	NATS_REFUSAL_PROOF,        /* the nonce's signature or the key did not hold */
+	NATS_REFUSAL_UNREGISTERED, /* no handle has this key */
+	NATS_REFUSAL_REGISTRY,     /* the registry could not be read */
+};
+
 struct nats_answer {
 	enum nats_answer_kind kind;
+	enum nats_refusal     refusal; /* REFUSED: why, in a fixed set (for metrics) */
 	char handle[HANDLE_MAX_LEN + 1];  /* GRANTED: whose connection it is */
 	char why[NATS_ANSWER_WHY_MAX];    /* NONE, REFUSED, FAILED: the reason, for the log */
 };

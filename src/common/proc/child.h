@@ -27,6 +27,7 @@ struct child_context {
 	struct shared_state *state;
 	unsigned             index;       /* worker number from 1; 0 for the singletons */
 	int                  listen_fd;   /* worker: the shared listening socket */
+	int                  metrics_fd;  /* worker: the --metrics-bind socket, or -1 */
 	int                  verifier_fd; /* worker: its end of the verifier socketpair */
 	int                  writer_fd;   /* worker: its end of the writer socketpair */
 	const int           *peer_fds;    /* verifier/writer: its end of each live worker link */

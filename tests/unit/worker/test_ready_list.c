@@ -85,7 +85,7 @@ static struct connection *open_loaded(struct fixture *f)
 	unsigned slot = f->free_slots[f->w.n_free - 1];
 	f->client[slot] = sv[0];
 	f->answered[slot] = 0;
-	connection_accept(&f->w, sv[1], &peer);
+	connection_accept(&f->w, sv[1], &peer, false);
 	return f->conns[slot].in_use ? &f->conns[slot] : NULL;
 }
 

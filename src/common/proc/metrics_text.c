@@ -1,0 +1,176 @@
+/* The shared counters (metrics.h) as Prometheus text: every block summed. */
+#include <stdio.h>
+
+#include "common/base/buf.h"
+#include "common/proc/metrics.h"
+
+static const char *const route_names[MR_COUNT] = {
+	"healthz", "lookup", "register", "webfinger", "nats_auth", "static",
+	"sigchain_read", "sigchain_append", "other",
+};
+static const char *const kind_names[MV_COUNT] = { "envelope", "event", "nats" };
+static const char *const callout_labels[MC_COUNT] = {
+	"result=\"granted\",reason=\"registered\"",
+	"result=\"refused\",reason=\"bad_proof\"",
+	"result=\"refused\",reason=\"unregistered\"",
+	"result=\"refused\",reason=\"registry_error\"",
+	"result=\"invalid\",reason=\"bad_request\"",
+	"result=\"error\",reason=\"internal\"",
+};
+/* By enum sandbox_role. */
+static const char *const role_names[METRICS_N_ROLES] = { "verifier", "worker", "writer", "nats" };
+
+static uint64_t load(const atomic_ullong *a)
+{
+	return atomic_load_explicit(a, memory_order_relaxed);
+}
+
+/* One histogram summed over every block: `pick` finds it in a block. */
+struct histogram_sum {
+	uint64_t bucket[METRICS_TIME_BUCKETS + 1];
+	uint64_t count, sum;
+};
+
+static void sum_histogram(struct histogram_sum *s, const struct metrics_histogram *h, unsigned n_bounds)
+{
+	for (unsigned i = 0; i <= n_bounds; i++)
+		s->bucket[i] += load(&h->bucket[i]);
+	s->count += load(&h->count);
+	s->sum += load(&h->sum);
+}
+
+static int head(struct buf *out, const char *name, const char *type, const char *help)
+{
+	return buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* `labels` is "" or "name=\"value\"," (a trailing comma, for le). */
+static int put_histogram(struct buf *out, const char *name, const char *labels, const struct histogram_sum *s,
+			 const double *bounds, unsigned n_bounds, double sum_scale)
+{
+	uint64_t cumulative = 0;
+	for (unsigned i = 0; i < n_bounds; i++) {
+		cumulative += s->bucket[i];
+		if (buf_printf(out, "%s_bucket{%sle=\"%g\"} %llu\n", name, labels, bounds[i],
+			       (unsigned long long)cumulative) < 0)
+			return -1;
+	}
+	cumulative += s->bucket[n_bounds];
+	char plain[128] = "";
+	/* The labels without their trailing comma, for _sum and _count. */
+	int n = snprintf(plain, sizeof plain, "%s", labels);
+	if (n > 0 && (size_t)n < sizeof plain && plain[n - 1] == ',')
+		plain[n - 1] = '\0';
+	const char *open = plain[0] ? "{" : "", *close = plain[0] ? "}" : "";
+	return buf_printf(out, "%s_bucket{%sle=\"+Inf\"} %llu\n%s_sum%s%s%s %.9f\n%s_count%s%s%s %llu\n", name,
+			  labels, (unsigned long long)cumulative, name, open, plain, close,
+			  (double)s->sum * sum_scale, name, open, plain, close, (unsigned long long)s->count);
+}
+
+static int render_http(const struct metrics_region *m, struct buf *out)
+{
+	int rc = head(out, "kez_http_requests_total", "counter", "HTTP responses sent, by route and status.");
+	for (unsigned r = 0; r < MR_COUNT && rc == 0; r++)
+		for (unsigned st = 0; st < METRICS_STATUS_N && rc == 0; st++) {
+			uint64_t n = 0;
+			for (unsigned b = 0; b < m->n_blocks; b++)
+				n += load(&m->blocks[b].http[r][st]);
+			char status[8] = "other";
+			if (st < METRICS_STATUS_N - 1)
+				snprintf(status, sizeof status, "%u", metrics_statuses[st]);
+			if (n)
+				rc = buf_printf(out, "kez_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+						route_names[r], status, (unsigned long long)n);
+		}
+	if (rc == 0)
+		rc = head(out, "kez_http_request_duration_seconds", "histogram",
+			  "Time from a request's complete head to its response, by route.");
+	for (unsigned r = 0; r < MR_COUNT && rc == 0; r++) {
+		struct histogram_sum s = { 0 };
+		for (unsigned b = 0; b < m->n_blocks; b++)
+			sum_histogram(&s, &m->blocks[b].http_time[r], METRICS_TIME_BUCKETS);
+		char labels[64];
+		snprintf(labels, sizeof labels, "route=\"%s\",", route_names[r]);
+		rc = put_histogram(out, "kez_http_request_duration_seconds", labels, &s, metrics_time_bounds,
+				   METRICS_TIME_BUCKETS, 1e-9);
+	}
+	return rc;
+}
+
+static int render_gauges(const struct metrics_region *m, struct buf *out)
+{
+	uint64_t open = 0, in_flight = 0;
+	for (unsigned b = 0; b < m->n_blocks; b++) {
+		open += load(&m->blocks[b].open_connections);
+		in_flight += load(&m->blocks[b].verifier_in_flight);
+	}
+	if (head(out, "kez_open_connections", "gauge", "Client connections open now, over all workers.") < 0 ||
+	    buf_printf(out, "kez_open_connections %llu\n", (unsigned long long)open) < 0 ||
+	    head(out, "kez_verifier_queue_depth", "gauge",
+		 "Requests the workers sent to the verifier that are not answered yet.") < 0 ||
+	    buf_printf(out, "kez_verifier_queue_depth %llu\n", (unsigned long long)in_flight) < 0)
+		return -1;
+	return 0;
+}
+
+static int render_backends(const struct metrics_region *m, struct buf *out)
+{
+	int rc = head(out, "kez_verification_duration_seconds", "histogram",
+		      "Time the verifier took per request, by kind.");
+	for (unsigned k = 0; k < MV_COUNT && rc == 0; k++) {
+		struct histogram_sum s = { 0 };
+		for (unsigned b = 0; b < m->n_blocks; b++)
+			sum_histogram(&s, &m->blocks[b].verify_time[k], METRICS_TIME_BUCKETS);
+		char labels[64];
+		snprintf(labels, sizeof labels, "kind=\"%s\",", kind_names[k]);
+		rc = put_histogram(out, "kez_verification_duration_seconds", labels, &s, metrics_time_bounds,
+				   METRICS_TIME_BUCKETS, 1e-9);
+	}
+	struct histogram_sum batch = { 0 }, commit = { 0 };
+	for (unsigned b = 0; b < m->n_blocks; b++) {
+		sum_histogram(&batch, &m->blocks[b].batch_size, METRICS_BATCH_BUCKETS);
+		sum_histogram(&commit, &m->blocks[b].commit_time, METRICS_TIME_BUCKETS);
+	}
+	if (rc == 0)
+		rc = head(out, "kez_writer_batch_size", "histogram", "Requests the writer committed in one transaction.");
+	if (rc == 0)
+		rc = put_histogram(out, "kez_writer_batch_size", "", &batch, metrics_batch_bounds,
+				   METRICS_BATCH_BUCKETS, 1);
+	if (rc == 0)
+		rc = head(out, "kez_writer_commit_duration_seconds", "histogram",
+			  "Time of the writer's commits, the fsync included.");
+	if (rc == 0)
+		rc = put_histogram(out, "kez_writer_commit_duration_seconds", "", &commit, metrics_time_bounds,
+				   METRICS_TIME_BUCKETS, 1e-9);
+	return rc;
+}
+
+static int render_counts(const struct metrics_region *m, struct buf *out)
+{
+	int rc = head(out, "kez_nats_callouts_total", "counter", "NATS auth callouts answered, by result and reason.");
+	for (unsigned c = 0; c < MC_COUNT && rc == 0; c++) {
+		uint64_t n = 0;
+		for (unsigned b = 0; b < m->n_blocks; b++)
+			n += load(&m->blocks[b].callouts[c]);
+		rc = buf_printf(out, "kez_nats_callouts_total{%s} %llu\n", callout_labels[c], (unsigned long long)n);
+	}
+	if (rc == 0)
+		rc = head(out, "kez_child_restarts_total", "counter",
+			  "Child processes started again after they died, by role.");
+	for (unsigned r = 0; r < METRICS_N_ROLES && rc == 0; r++) {
+		uint64_t n = 0;
+		for (unsigned b = 0; b < m->n_blocks; b++)
+			n += load(&m->blocks[b].restarts[r]);
+		rc = buf_printf(out, "kez_child_restarts_total{role=\"%s\"} %llu\n", role_names[r],
+				(unsigned long long)n);
+	}
+	return rc;
+}
+
+int metrics_render(const struct metrics_region *m, struct buf *out)
+{
+	if (render_http(m, out) < 0 || render_gauges(m, out) < 0 || render_backends(m, out) < 0 ||
+	    render_counts(m, out) < 0)
+		return -1;
+	return 0;
+}
