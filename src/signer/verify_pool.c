@@ -13,9 +13,13 @@ static void *thread_main(void *arg)
 {
 	struct verify_pool *p = arg;
 	pthread_mutex_lock(&p->lock);
+	/* Past its start-up calls (set_robust_list, rseq): the filter may come. */
+	p->running++;
+	pthread_cond_broadcast(&p->work);
 	for (;;) {
 		while (!p->todo && !p->stopping)
 			pthread_cond_wait(&p->work, &p->lock);
+		/* (the cond is shared with the start-up wait: a wake-up may be for it) */
 		if (p->stopping)
 			break;
 		struct pool_job *j = p->todo;
@@ -76,6 +80,11 @@ int verify_pool_start(struct verify_pool *p, struct answer_core *core, unsigned 
 		}
 		p->n_threads = i + 1;
 	}
+	/* The filter is loaded next: no thread may still be starting then. */
+	pthread_mutex_lock(&p->lock);
+	while (p->running < n)
+		pthread_cond_wait(&p->work, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
 

@@ -36,6 +36,7 @@ struct verify_pool {
 	struct answer_core *core;
 	pthread_t          *threads;
 	unsigned            n_threads;
+	unsigned            running;     /* threads past their start-up */
 	pthread_mutex_t     lock;
 	pthread_cond_t      work;
 	struct pool_job    *todo, *todo_tail;
