@@ -279,7 +279,7 @@ def main():
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "commit": run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip(),
                "machine": "%s, %d CPUs, %s, kernel %s" % (platform.machine(), CPUS, cpu_model(), platform.release()),
-               "seconds": seconds}
+               "seconds": seconds, "load": os.getloadavg()}
     try:
         log("openssl speed ed25519 (single core) ...")
         verify = openssl_verify_rate()
@@ -378,6 +378,7 @@ def report(r):
     w("")
     w("- date: %s" % r["date"])
     w("- machine: %s" % r["machine"])
+    w("- load average at the start: %.2f %.2f %.2f (other work on the machine shares its cores)" % tuple(r["load"]))
     w("- commit: %s" % r["commit"])
     w("")
     w("## Lookups: `GET /v1/u/:handle`, %d handles, random existing handles" % r["handles"])
