@@ -18,7 +18,7 @@ BUILD_DEPS  := gcc make pkg-config libc6-dev libssl-dev liblmdb-dev libjansson-d
                libseccomp-dev node-llhttp libcurl4-openssl-dev libnats-dev libsodium-dev
 TEST_DEPS   := python3 python3-pytest python3-cryptography python3-yaml lmdb-utils procps curl \
                systemd docker-compose wrk chromium fonts-liberation nodejs
-BENCH_DEPS  := wrk nginx-light openssl
+BENCH_DEPS  := wrk nginx-light openssl linux-perf
 
 # llhttp: Debian's node-llhttp ships the C sources; newer releases ship
 # libllhttp-dev with a pkg-config file. Accept either.

@@ -44,7 +44,7 @@ static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *
 		struct ipc_nats_reply reply;
 		struct buf response;
 		buf_init(&response, IPC_MAX_BODY);
-		nats_callout_handle(&cfg, &keys, NULL, NULL, &rq, (const char *)body + sizeof rq, len - sizeof rq, &reply,
+		nats_callout_handle(&cfg, &keys, NULL, NULL, NULL, &rq, (const char *)body + sizeof rq, len - sizeof rq, &reply,
 				    &response);
 		buf_free(&response);
 	}

@@ -25,6 +25,9 @@
 #define AUTH_SUBJECT       "$SYS.REQ.USER.AUTH"
 #define VERIFIER_WAIT_MS   1500 /* nats-server waits 2 s by default for an answer */
 #define GENERATION_POLL_MS 50   /* how soon a respawned verifier is asked again */
+#define BATCH_MAX          64   /* requests out at the verifier at once */
+
+struct pending_ask;
 
 struct callout {
 	const struct child_context *ctx;
@@ -33,8 +36,9 @@ struct callout {
 	natsConnection             *nc;
 	uint8_t                     seed[32]; /* the service's own nkey seed */
 	struct ipc_receiver         rx;
-	uint64_t                    awaited;   /* the id ask_verifier waits for */
-	ssize_t                     reply_len; /* -1 until it came */
+	struct pending_ask         *batch;     /* the requests out at the verifier */
+	unsigned                    n_batch, n_left;
+	uint64_t                    first_id;  /* batch[i] is asked under first_id + i */
 };
 
 static struct callout co;
@@ -69,69 +73,14 @@ static void on_reconnected(natsConnection *nc, void *closure)
 	log_info("reconnected to NATS");
 }
 
-/* The awaited reply stops the drain, so that it stays in the buffer; any
- * other is a stale answer to an earlier, abandoned request. */
-static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
-{
-	(void)arg;
-	(void)ch;
-	(void)body;
-	if (h->type != IPC_NATS_REPLY || h->id != co.awaited)
-		return 0;
-	co.reply_len = (ssize_t)len;
-	return 1;
-}
-
-/* Waits for the reply to `id`, re-sending the request to a verifier that
- * replaced the one it went to (a dead verifier's unread questions are lost).
- * 0 with the answer in *a (pointing into the receive buffer), or -1 when
- * there was none in time or the link is gone. */
-static int await_verifier(uint64_t id, const char *xkey, const char *data, size_t len, struct nats_ask_answer *a)
-{
-	struct shared_state *st = co.ctx->state;
-	unsigned generation = atomic_load(&st->verifier_generation);
-	long long deadline = monotonic_ms() + VERIFIER_WAIT_MS;
-	co.awaited = id;
-	co.reply_len = -1;
-	for (;;) {
-		(void)ipc_flush(&co.to_verifier);
-		enum ipc_drain_result r = ipc_drain(&co.rx, &co.to_verifier, 0);
-		if (co.reply_len >= 0) {
-			if (nats_ask_read_reply(co.rx.buf, (size_t)co.reply_len, a) == 0)
-				return 0;
-			log_warn("dropped a malformed answer from the verifier");
-			co.reply_len = -1;
-		}
-		if (r == IPC_DRAIN_GONE) {
-			log_warn("the verifier link is closed");
-			return -1;
-		}
-		long long left = deadline - monotonic_ms();
-		if (left <= 0)
-			return -1;
-		unsigned now_generation = atomic_load(&st->verifier_generation);
-		if (now_generation != generation && atomic_load(&st->verifier_ready)) {
-			generation = now_generation;
-			log_info("re-sending an authorization request to the new verifier");
-			(void)nats_ask_send(&co.to_verifier, id, xkey, data, len);
-		}
-		if (r == IPC_DRAIN_MORE)
-			continue;
-		struct pollfd pfd = { .fd = co.to_verifier.fd,
-				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
-		(void)poll(&pfd, 1, (int)(left < GENERATION_POLL_MS ? left : GENERATION_POLL_MS));
-	}
-}
-
-/* The request (sealed: with the server's xkey) to the verifier, its answer
- * back. 0, or -1 when it could not be asked or did not answer in time. */
-static int ask_verifier(const char *xkey, const char *data, size_t len, struct nats_ask_answer *a)
-{
-	uint64_t id = ++co.next_id;
-	if (nats_ask_send(&co.to_verifier, id, xkey, data, len) < 0)
-		return -1;
-	return await_verifier(id, xkey, data, len, a);
-}
+/* One authorization request of a batch: the message it came in, and
+ * whether its answer has been passed on. */
+struct pending_ask {
+	natsMsg    *msg;
+	const char *reply_to, *data, *xkey;
+	size_t      len;
+	bool        answered;
+};
 
 static void publish(const char *reply_to, const unsigned char *data, size_t len)
 {
@@ -140,24 +89,117 @@ static void publish(const char *reply_to, const unsigned char *data, size_t len)
 		log_warn("cannot publish an authorization answer: %s", natsStatus_GetText(s));
 }
 
-static void handle_request(natsMsg *msg)
+/* An answer to a request of the current batch is passed on as it comes,
+ * in whatever order the verifier's threads finish; any other is a stale
+ * answer to an earlier, abandoned request. */
+static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
-	const char *reply_to = natsMsg_GetReply(msg);
-	const char *data = natsMsg_GetData(msg);
-	int len = natsMsg_GetDataLength(msg);
-	if (!reply_to || !data || len <= 0)
-		return;
-	const char *xkey = NULL;
-	if (natsMsgHeader_Get(msg, "Nats-Server-Xkey", &xkey) != NATS_OK || (xkey && !xkey[0]))
-		xkey = NULL;
+	(void)arg;
+	(void)ch;
+	if (h->type != IPC_NATS_REPLY || co.n_batch == 0 || h->id < co.first_id || h->id - co.first_id >= co.n_batch)
+		return 0;
+	struct pending_ask *p = &co.batch[h->id - co.first_id];
 	struct nats_ask_answer a;
-	if (ask_verifier(xkey, data, (size_t)len, &a) < 0) {
-		log_warn("the verifier did not answer an authorization request; the client is refused");
-		return;
+	if (p->answered)
+		return 0;
+	if (nats_ask_read_reply(body, len, &a) < 0) {
+		log_warn("dropped a malformed answer from the verifier");
+		return 0;
 	}
+	p->answered = true;
+	co.n_left--;
 	nats_ask_log(&a, "");
 	if (a.error == API_OK)
-		publish(reply_to, a.response, a.response_len);
+		publish(p->reply_to, a.response, a.response_len);
+	return 0;
+}
+
+static void send_unanswered(void)
+{
+	for (unsigned i = 0; i < co.n_batch; i++) {
+		struct pending_ask *p = &co.batch[i];
+		if (!p->answered && nats_ask_send(&co.to_verifier, co.first_id + i, p->xkey, p->data, p->len) < 0) {
+			p->answered = true; /* it cannot be asked: the client is refused */
+			co.n_left--;
+			log_warn("cannot pass an authorization request to the verifier; the client is refused");
+		}
+	}
+}
+
+/* Waits for the batch's answers, re-sending to a verifier that replaced
+ * the one they went to (a dead verifier's unread questions are lost),
+ * until all came or the time nats-server waits is nearly up. */
+static void await_batch(void)
+{
+	struct shared_state *st = co.ctx->state;
+	unsigned generation = atomic_load(&st->verifier_generation);
+	long long deadline = monotonic_ms() + VERIFIER_WAIT_MS;
+	while (co.n_left > 0) {
+		(void)ipc_flush(&co.to_verifier);
+		enum ipc_drain_result r = ipc_drain(&co.rx, &co.to_verifier, 0);
+		if (co.n_left == 0)
+			break;
+		if (r == IPC_DRAIN_GONE) {
+			log_warn("the verifier link is closed");
+			break;
+		}
+		long long left = deadline - monotonic_ms();
+		if (left <= 0)
+			break;
+		unsigned now_generation = atomic_load(&st->verifier_generation);
+		if (now_generation != generation && atomic_load(&st->verifier_ready)) {
+			generation = now_generation;
+			log_info("re-sending %u authorization request(s) to the new verifier", co.n_left);
+			send_unanswered();
+		}
+		if (r == IPC_DRAIN_MORE)
+			continue;
+		struct pollfd pfd = { .fd = co.to_verifier.fd,
+				      .events = POLLIN | (ipc_pending(&co.to_verifier) ? POLLOUT : 0) };
+		(void)poll(&pfd, 1, (int)(left < GENERATION_POLL_MS ? left : GENERATION_POLL_MS));
+	}
+	if (co.n_left > 0)
+		log_warn("the verifier did not answer %u authorization request(s); those clients are refused", co.n_left);
+}
+
+/* `first` and whatever else is already waiting (up to BATCH_MAX) go to the
+ * verifier together, so that its threads verify them side by side. */
+static void handle_batch(natsMsg *first, natsSubscription *sub)
+{
+	struct pending_ask asks[BATCH_MAX];
+	unsigned n = 0;
+	asks[n++] = (struct pending_ask){ .msg = first };
+	int waiting = 0, bytes = 0;
+	while (n < BATCH_MAX && natsSubscription_GetPending(sub, &waiting, &bytes) == NATS_OK && waiting > 0) {
+		natsMsg *m = NULL;
+		if (natsSubscription_NextMsg(&m, sub, 1) != NATS_OK)
+			break;
+		asks[n++] = (struct pending_ask){ .msg = m };
+	}
+	co.batch = asks;
+	co.n_batch = n;
+	co.n_left = n;
+	co.first_id = co.next_id + 1;
+	co.next_id += n;
+	for (unsigned i = 0; i < n; i++) {
+		struct pending_ask *p = &asks[i];
+		p->reply_to = natsMsg_GetReply(p->msg);
+		p->data = natsMsg_GetData(p->msg);
+		int len = natsMsg_GetDataLength(p->msg);
+		p->len = len > 0 ? (size_t)len : 0;
+		if (natsMsgHeader_Get(p->msg, "Nats-Server-Xkey", &p->xkey) != NATS_OK || (p->xkey && !p->xkey[0]))
+			p->xkey = NULL;
+		if (!p->reply_to || !p->data || len <= 0) {
+			p->answered = true;
+			co.n_left--;
+		}
+	}
+	send_unanswered();
+	await_batch();
+	co.batch = NULL;
+	co.n_batch = co.n_left = 0;
+	for (unsigned i = 0; i < n; i++)
+		natsMsg_Destroy(asks[i].msg);
 }
 
 /* A broker that was down at start: libnats keeps trying in the background
@@ -239,8 +281,7 @@ int nats_client_run(const struct child_context *ctx)
 		natsMsg *msg = NULL;
 		natsStatus s = natsSubscription_NextMsg(&msg, sub, 500);
 		if (s == NATS_OK) {
-			handle_request(msg);
-			natsMsg_Destroy(msg);
+			handle_batch(msg, sub);
 		} else if (s != NATS_TIMEOUT) {
 			log_warn("NATS subscription: %s", natsStatus_GetText(s));
 			struct timespec pause = { 0, 200 * 1000 * 1000 };

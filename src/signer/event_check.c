@@ -5,9 +5,10 @@
 
 #include "common/base/log.h"
 #include "common/kez/sigchain_event.h"
+#include "common/proc/ipc.h"
 
-void event_check_answer(const struct attest_key *attest, struct ipc_channel *ch, const struct ipc_header *h,
-			const void *body, size_t len)
+int event_check_answer(const struct attest_key *attest, uint64_t id, const void *body, size_t len,
+		       struct buf *out)
 {
 	struct ipc_event_verify_request rq;
 	memcpy(&rq, body, sizeof rq);
@@ -43,11 +44,10 @@ void event_check_answer(const struct attest_key *attest, struct ipc_channel *ch,
 		}
 	}
 	reply.error = (uint32_t)e;
-	log_debug("event verify request %llu: %s", (unsigned long long)h->id, api_error_info(e)->code);
-	int sent = e == API_OK ? ipc_send2(ch, IPC_EVENT_VERIFY_REPLY, 0, h->id, &reply, sizeof reply,
-					   ev.event_jcs.data, ev.event_jcs.len)
-			       : ipc_send(ch, IPC_EVENT_VERIFY_REPLY, 0, h->id, &reply, sizeof reply);
-	if (sent < 0)
-		log_warn("cannot answer a worker (its queue is full); it will time out");
+	log_debug("event verify request %llu: %s", (unsigned long long)id, api_error_info(e)->code);
+	int rc = buf_append(out, &reply, sizeof reply);
+	if (rc == 0 && e == API_OK)
+		rc = buf_append(out, ev.event_jcs.data, ev.event_jcs.len);
 	sigchain_event_free(&ev);
+	return rc;
 }

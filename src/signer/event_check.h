@@ -5,13 +5,15 @@
 #define KEZ_EVENT_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "common/base/buf.h"
 #include "common/proc/attest.h"
-#include "common/proc/ipc.h"
 
-/* Answers one EVENT_VERIFY_REQUEST (its size checked by the message table)
- * on `ch`. */
-void event_check_answer(const struct attest_key *attest, struct ipc_channel *ch, const struct ipc_header *h,
-			const void *body, size_t len);
+/* Answers one EVENT_VERIFY_REQUEST body (its size checked by the message
+ * table): appends the IPC_EVENT_VERIFY_REPLY body to `out`. 0, or -1 when
+ * it does not fit (nothing is answered then). Safe on any thread. */
+int event_check_answer(const struct attest_key *attest, uint64_t id, const void *body, size_t len,
+		       struct buf *out);
 
 #endif

@@ -41,7 +41,8 @@ static int open_sealed(const struct nats_keys *keys, const uint8_t server_xkey[3
 	return n;
 }
 
-void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, nats_key_lookup lookup,
+void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
+			 const struct ed25519_keypair *issuer, nats_key_lookup lookup,
 			 void *lookup_ctx, const struct ipc_nats_request *rq, const char *data, size_t len,
 			 struct ipc_nats_reply *reply, struct buf *response)
 {
@@ -74,6 +75,7 @@ void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
 		.issuer_public = keys->issuer_public,
 		.account = cfg->nats_account,
 		.user_ttl = cfg->nats_user_ttl,
+		.issuer_keypair = issuer,
 	};
 	struct nats_answer a;
 	struct buf signed_jwt;

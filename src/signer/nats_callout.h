@@ -15,9 +15,11 @@
 #include "common/proc/ipc.h"
 
 /* Handles one IPC_NATS_REQUEST body (the struct ipc_nats_request head is
- * already taken off: `rq`, then `data`). Fills `reply`, and appends the
+ * already taken off: `rq`, then `data`). `issuer`: the issuer seed expanded
+ * once (NULL: signed from the seed). Fills `reply`, and appends the
  * response JWT (sealed when the request was) to `response` when there is one. */
-void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys, nats_key_lookup lookup,
+void nats_callout_handle(const struct config *cfg, const struct nats_keys *keys,
+			 const struct ed25519_keypair *issuer, nats_key_lookup lookup,
 			 void *lookup_ctx, const struct ipc_nats_request *rq, const char *data, size_t len,
 			 struct ipc_nats_reply *reply, struct buf *response);
 

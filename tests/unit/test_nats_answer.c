@@ -82,7 +82,7 @@ static enum nats_answer_kind answer(void (*change)(json_t *), struct registry_st
 	struct buf jwt;
 	buf_init(&jwt, NATS_JWT_MAX);
 	make_request(change, NULL, &jwt);
-	const struct nats_answer_signer s = { issuer_seed, ISSUER_PUBLIC, "KEZ", 3600 };
+	const struct nats_answer_signer s = { issuer_seed, ISSUER_PUBLIC, "KEZ", 3600, NULL };
 	enum nats_answer_kind k = nats_answer_request(&s, jwt.data, jwt.len, NULL, NOW, stub_lookup, reg, a, out);
 	buf_free(&jwt);
 	return k;
@@ -201,7 +201,7 @@ UNIT_TEST(nats_answer_leaves_forged_requests_unanswered)
 	buf_init(&jwt, NATS_JWT_MAX);
 	buf_init(&out, NATS_JWT_MAX * 2);
 	make_request(NULL, CURVE_PUBLIC, &jwt);
-	const struct nats_answer_signer s = { issuer_seed, ISSUER_PUBLIC, "KEZ", 3600 };
+	const struct nats_answer_signer s = { issuer_seed, ISSUER_PUBLIC, "KEZ", 3600, NULL };
 	struct registry_stub reg = { .answer = 1 };
 	struct nats_answer a;
 	CHECK_EQ_INT(nats_answer_request(&s, jwt.data, jwt.len, "XCHGCZRFNDHXKHSHYXDAR6QATJET2XA7JQZFJ6LZFTFTU7XSBZ7QQVFQ",

@@ -150,6 +150,21 @@ UNIT_TEST(nats_jwt_encode_round_trip)
 	REQUIRE(ed25519_sign(seed, (const uint8_t *)split.data, split.len, sig) == 0);
 	REQUIRE(nats_jwt_append_signature(&split, sig) == 0);
 	CHECK(split.len == jwt.len && memcmp(split.data, jwt.data, jwt.len) == 0);
+	/* and so does a seed expanded once (the verifier's threads sign so) */
+	struct ed25519_keypair kp, other;
+	REQUIRE(ed25519_keypair_from_seed(&kp, seed) == 0);
+	split.len = 0;
+	REQUIRE(nats_jwt_encode_keypair(claims, &kp, &split) == 0);
+	CHECK(split.len == jwt.len && memcmp(split.data, jwt.data, jwt.len) == 0);
+	/* a keypair that is not the issuer's signs nothing */
+	uint8_t seed2[32];
+	memset(seed2, 7, sizeof seed2);
+	REQUIRE(ed25519_keypair_from_seed(&other, seed2) == 0);
+	split.len = 0;
+	CHECK_EQ_INT(nats_jwt_encode_keypair(claims, &other, &split), -1);
+	CHECK_EQ_INT(split.len, 0);
+	ed25519_keypair_wipe(&kp);
+	ed25519_keypair_wipe(&other);
 	buf_free(&split);
 	buf_free(&jwt);
 	json_decref(claims);

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 enum {
-	OPT_BIND = 1000, OPT_DB, OPT_SERVER, OPT_SIG_URL, OPT_WEB_DIR, OPT_PUBLIC_URL, OPT_WORKERS,
+	OPT_BIND = 1000, OPT_DB, OPT_SERVER, OPT_SIG_URL, OPT_WEB_DIR, OPT_PUBLIC_URL, OPT_WORKERS, OPT_VERIFIER_THREADS,
 	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
@@ -38,6 +38,7 @@ static const struct setting settings[] = {
 	{ OPT_WEB_DIR, "web-dir", "KEZ_CHAT_WEB_DIR", NULL, "serve the web app from this folder (unset: a placeholder page)" },
 	{ OPT_PUBLIC_URL, "public-url", "KEZ_CHAT_PUBLIC_URL", NULL, "public URL of this server (default https://<server>)" },
 	{ OPT_WORKERS, "workers", "KEZ_CHAT_WORKERS", NULL, "HTTP worker processes, 1-256 (default: online CPUs)" },
+	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "verification threads in the verifier, 1-64 (default: online CPUs)" },
 	{ OPT_USER, "user", "KEZ_CHAT_USER", NULL, "user the processes run as when started as root (required then)" },
 	{ OPT_RESERVED, "reserved", "KEZ_CHAT_RESERVED_FILE", NULL, "file of extra reserved handles, one a line, # comments" },
 	{ OPT_LOG, "log", "KEZ_CHAT_LOG", "info", "log level: error, warn, info or debug" },
@@ -225,6 +226,7 @@ static void apply(struct config *c, int id, const char *v)
 		break;
 	case OPT_PUBLIC_URL: set_url(flag, c->public_url, sizeof c->public_url, v); break;
 	case OPT_WORKERS: c->workers = (unsigned)parse_number(flag, v, 1, 256); break;
+	case OPT_VERIFIER_THREADS: c->verifier_threads = (unsigned)parse_number(flag, v, 1, 64); break;
 	case OPT_USER:
 		if (!*v)
 			fail(flag, "the user name is empty");
@@ -294,6 +296,7 @@ void config_load(struct config *c, int argc, char **argv)
 	memset(c, 0, sizeof *c);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c->workers = cpus < 1 ? 1 : cpus > 256 ? 256 : (unsigned)cpus;
+	c->verifier_threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
 
 	/* Defaults, then the environment, then flags: later wins. */
 	for (size_t i = 0; i < N_SETTINGS; i++)

@@ -30,6 +30,7 @@ struct config {
 	const char             *web_dir;          /* NULL: placeholder page */
 	char                    public_url[512];  /* no trailing slash */
 	unsigned                workers;
+	unsigned                verifier_threads; /* 1: verify on the verifier's one loop */
 	const char             *user;             /* NULL: stay who we are */
 	bool                    has_run_user;     /* resolved at start: chroot hides /etc/passwd */
 	uid_t                   run_uid;

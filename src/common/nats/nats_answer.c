@@ -9,7 +9,9 @@
 /* Signs claims (NULL: they could not be made; released here) into `out`. 0, or -1. */
 static int sign_claims(const struct nats_answer_signer *s, json_t *claims, struct buf *out)
 {
-	int rc = claims ? nats_jwt_encode(claims, s->issuer_seed, out) : -1;
+	int rc = !claims	     ? -1
+		 : s->issuer_keypair ? nats_jwt_encode_keypair(claims, s->issuer_keypair, out)
+				     : nats_jwt_encode(claims, s->issuer_seed, out);
 	json_decref(claims);
 	return rc;
 }

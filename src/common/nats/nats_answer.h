@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/base/buf.h"
+#include "common/kez/ed25519.h"
 #include "common/kez/handle.h"
 
 #define NATS_ANSWER_WHY_MAX 160
@@ -19,6 +20,7 @@ struct nats_answer_signer {
 	const char    *issuer_public; /* its A… key: the requests' "sub", the answers' "iss" */
 	const char    *account;       /* the account granted users join (its name) */
 	int64_t        user_ttl;      /* seconds a grant lasts */
+	const struct ed25519_keypair *issuer_keypair; /* when set: issuer_seed expanded once, signs instead */
 };
 
 /* The handle `key` is the primary key of: 1 (handle NUL-terminated), 0 none,

@@ -188,32 +188,40 @@ int nats_jwt_append_signature(struct buf *out, const uint8_t sig[64])
 	return -1;
 }
 
-/* Whether `seed`'s Ed25519 public key is the nkey written in `iss`. */
-static int seed_is_issuer(const uint8_t seed[32], const char *iss)
+/* Whether `pub` is the nkey written in `iss`. */
+static int pub_is_issuer(const uint8_t pub[32], const char *iss)
 {
-	uint8_t pub[32], named[32];
+	uint8_t named[32];
 	size_t len = iss ? strlen(iss) : 0;
-	if (len != NKEY_PUBLIC_LEN || ed25519_public_key(seed, pub) < 0)
+	if (len != NKEY_PUBLIC_LEN)
 		return 0;
 	const char *letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 	const char *at = strchr(letters, iss[0]);
 	if (!at || *at == '\0' || nkey_decode_public(iss, len, (uint8_t)((at - letters) << 3), named) < 0)
 		return 0;
-	return memcmp(pub, named, sizeof pub) == 0;
+	return memcmp(pub, named, 32) == 0;
 }
 
-int nats_jwt_encode(json_t *claims, const uint8_t seed[32], struct buf *out)
+int nats_jwt_encode_keypair(json_t *claims, const struct ed25519_keypair *kp, struct buf *out)
 {
-	if (!seed_is_issuer(seed, json_string_value(json_object_get(claims, "iss"))))
+	if (!pub_is_issuer(kp->secret + ED25519_SEED_LEN, json_string_value(json_object_get(claims, "iss"))))
 		return -1;
 	size_t start = out->len;
 	uint8_t sig[ED25519_SIG_LEN];
 	if (nats_jwt_signing_input(claims, out) < 0)
 		return -1;
-	if (ed25519_sign(seed, (const uint8_t *)out->data + start, out->len - start, sig) < 0 ||
+	if (ed25519_keypair_sign(kp, (const uint8_t *)out->data + start, out->len - start, sig) < 0 ||
 	    nats_jwt_append_signature(out, sig) < 0) {
 		out->len = start;
 		return -1;
 	}
 	return 0;
+}
+
+int nats_jwt_encode(json_t *claims, const uint8_t seed[32], struct buf *out)
+{
+	struct ed25519_keypair kp;
+	int rc = ed25519_keypair_from_seed(&kp, seed) == 0 ? nats_jwt_encode_keypair(claims, &kp, out) : -1;
+	ed25519_keypair_wipe(&kp);
+	return rc;
 }

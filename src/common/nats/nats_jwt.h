@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/base/buf.h"
+#include "common/kez/ed25519.h"
 
 #define NATS_JWT_MAX      16384 /* longer tokens are refused, and never made */
 #define NATS_JWT_JTI_LEN  52    /* base32 of a 32-byte digest */
@@ -39,5 +40,7 @@ int nats_jwt_append_signature(struct buf *out, const uint8_t sig[64]);
 /* The whole JWT signed with `seed`, appended to out; the seed's public key
  * must be the "iss" claim. 0, or -1 (out unchanged). */
 int nats_jwt_encode(json_t *claims, const uint8_t seed[32], struct buf *out);
+/* The same with a seed expanded once (no key derivation per signature). */
+int nats_jwt_encode_keypair(json_t *claims, const struct ed25519_keypair *kp, struct buf *out);
 
 #endif

@@ -1,0 +1,424 @@
+"""The write and admission side of `make bench` (bench.py calls it): every
+verification the verifier does, measured with --verifier-threads 1 and with
+its default (one thread per online CPU) side by side in one run --
+registrations, sigchain appends, GET of a 100-event chain against nginx
+serving the same bytes, growth to many chains, and a NATS connect storm
+through the auth callout against a real nats-server 2.10."""
+import asyncio
+import base64
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+from bench import BENCH, KEZCTL, ROOT, Server, entries, log, registration_rate, start_nginx, wrk
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import kez_client as kc  # noqa: E402  (the tests' own client: keys, envelopes, nkeys)
+
+NATS_SERVER = os.path.join(ROOT, "tools", "nats", "usr", "sbin", "nats-server")
+
+
+def make_events(work, tag, chains, per_chain, parts=2):
+    """Event streams <base>.0 .. <base>.<parts-1>: each part its own chains,
+    round-robin, made in parallel."""
+    base = os.path.join(work, "ev-" + tag)
+    procs = [subprocess.Popen([KEZCTL, "events", str(per_chain), "--chains", str(max(1, chains // parts))],
+                              stdout=open("%s.%d" % (base, i), "w")) for i in range(parts)]
+    for p in procs:
+        if p.wait() != 0:
+            raise SystemExit("kezctl events failed")
+    return base
+
+
+def drop(base, parts=2):
+    for i in range(parts):
+        os.unlink("%s.%d" % (base, i))
+
+
+def append_rate(server, work, tag, seconds, expected=12000):
+    """Appends/s over `seconds`: 256 fresh chains (128 per wrk thread, more
+    than its 32 connections, so that an event's predecessor is always stored
+    before it is sent); every 201 is sent after its commit is synced."""
+    per_chain = max(10, int(expected * seconds * 1.3 / 256))
+    base = make_events(work, tag, 256, per_chain)
+    r = wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", seconds, {"KEZ_BENCH_EVENTS": base},
+            connections=64)
+    drop(base)
+    r["durable_per_s"] = (r["created"] or 0) / seconds
+    return r
+
+
+def fill_chains(server, work, tag, chains, per_chain=10):
+    """`chains` chains of `per_chain` events through the API, in batches
+    posted by wrk (each batch inside the timestamp window)."""
+    done, stored = 0, 0
+    batch = 20000
+    while done < chains:
+        n = min(batch, chains - done)
+        base = make_events(work, "%s%d" % (tag, done), n, per_chain)
+        r = wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", max(5, n * per_chain // 5000),
+                {"KEZ_BENCH_EVENTS": base}, connections=64)
+        drop(base)
+        done += n
+        stored += r["created"] or 0
+        log("  chains %d/%d (%d events stored so far)" % (done, chains, stored))
+    return stored
+
+
+def hundred_event_chains(server, work, tag, count=100):
+    """`count` chains of exactly 100 events; returns their paths."""
+    base = make_events(work, tag, count, 100)
+    wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", 10, {"KEZ_BENCH_EVENTS": base}, connections=16)
+    paths = set()
+    for i in range(2):
+        with open("%s.%d" % (base, i)) as f:
+            for line in f:
+                paths.add("/v1/sigchains/ed25519/" + re.search(r'"chain":"ed25519:([0-9a-f]+)"', line).group(1))
+    drop(base)
+    full = []
+    for p in sorted(paths):
+        r = kc.request(server.port, "GET", p)
+        if r.status == 200 and r.json()["length"] == 100:
+            full.append((p, r.body))
+    return full
+
+
+def chain_get(port, work, paths, seconds, name):
+    path_file = os.path.join(work, name)
+    with open(path_file, "w") as f:
+        f.write("\n".join(paths))
+    return wrk("http://127.0.0.1:%d" % port, "get_paths.lua", seconds, {"KEZ_BENCH_PATHS": path_file})
+
+
+# --- NATS connect storm -------------------------------------------------------
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class NatsStack:
+    """nats-server with deploy/nats.conf; kez-chat-server as its callout."""
+
+    def __init__(self, work):
+        from bench import free_port
+        self.dir = os.path.join(work, "nats")
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir], capture_output=True, text=True, check=True)
+        self.values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
+        for f in ("issuer.nk", "service.nk", "xkey.nk"):
+            os.chmod(os.path.join(self.dir, f), 0o644)
+        self.port = free_port()
+        conf = open(os.path.join(ROOT, "deploy", "nats.conf")).read()
+        conf = re.sub(r"^port: 4222", "port: %d" % self.port, conf, flags=re.M)
+        conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
+        conf = conf.replace("port: 8443", "port: %d" % free_port())
+        conf = conf.replace('"/data/jetstream"', '"%s/js"' % self.dir)
+        path = os.path.join(self.dir, "nats.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.log = open(os.path.join(self.dir, "nats.log"), "wb")
+        self.proc = subprocess.Popen([NATS_SERVER, "-c", path], env=dict(os.environ, **self.values),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        time.sleep(0.5)
+        self.kez = None
+
+    def start_kez(self, threads):
+        args = ["--nats-url", "nats://127.0.0.1:%d" % self.port, "--nats-seed", os.path.join(self.dir, "service.nk"),
+                "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")]
+        if threads:
+            args += ["--verifier-threads", str(threads)]
+        self.kez = Server(os.path.dirname(self.dir), "nats", extra=args, log_level="info")
+        deadline = time.time() + 10
+        while "serving the NATS auth callout" not in open(self.kez.log.name, errors="replace").read():
+            if time.time() > deadline:
+                raise SystemExit("the callout did not start; see " + self.kez.log.name)
+            time.sleep(0.05)
+        return self.kez
+
+    def stop_kez(self):
+        self.kez.stop()
+        self.kez = None
+
+    def stop(self):
+        if self.kez:
+            self.stop_kez()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(10)
+        self.log.close()
+
+
+def register_users(port, n):
+    import http.client
+    users = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for i in range(n):
+        key = kc.new_key()
+        body, _ = kc.make_envelope("storm%d" % i, server="kez.bench", key=key)
+        conn.request("POST", "/v1/register", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 201:
+            raise SystemExit("registering storm user %d: %d" % (i, r.status))
+        users.append((key, kc.user_public_text(key)))
+    conn.close()
+    return users
+
+
+def connect_storm(work, n_users, rounds, results):
+    """{threads: [(seconds, admitted), ...]}: `n_users` connecting at once,
+    with --verifier-threads 1 and the default, rounds alternating."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * n_users + 256)), hard))
+    stack = NatsStack(work)
+    out = {1: [], 0: []}
+    try:
+        kez = stack.start_kez(1)
+        users = register_users(kez.port, n_users)
+        for r in range(rounds):
+            for threads in (1, 0):
+                if stack.kez is None:
+                    stack.start_kez(threads)
+                prof = None
+                if threads == 0 and r == 0:
+                    prof = perf_start(os.path.join(work, "perf-storm.data"), 1, None)
+                elapsed, admitted = asyncio.run(storm(users, stack.port))
+                if prof:
+                    results.setdefault("profiles", {})["connect storm: the whole machine (default threads), by process"] = \
+                        perf_top(prof, os.path.join(work, "perf-storm.data"), "comm,dso")
+                out[threads].append((elapsed, admitted))
+                log("  storm round %d, verifier threads %s: %d of %d admitted in %.2f s" % (
+                    r + 1, threads or "default", admitted, n_users, elapsed))
+                stack.stop_kez()
+    finally:
+        stack.stop()
+    return out
+
+
+async def storm(users, port):
+    """Seconds until every client has its answer, and how many were admitted."""
+    start = time.monotonic()
+    gate = asyncio.Event()
+    answered = [0]
+    everyone = asyncio.Event()
+
+    async def one(key, nkey):
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            answered[0] += 1
+            return False
+        try:
+            info = json.loads((await reader.readline())[5:])
+            sig = b64u(key.sign(info["nonce"].encode()))
+            connect = {"verbose": False, "pedantic": False, "nkey": nkey, "sig": sig, "protocol": 1,
+                       "lang": "py", "version": "bench"}
+            writer.write(b"CONNECT " + json.dumps(connect).encode() + b"\r\nPING\r\n")
+            await writer.drain()
+            line = await asyncio.wait_for(reader.readline(), 30)
+            ok = line.startswith(b"PONG")
+        except (OSError, asyncio.TimeoutError, ValueError):
+            ok = False
+        answered[0] += 1
+        if answered[0] == len(users):
+            everyone.set()
+        await gate.wait()  # all stay connected until the last is in: a storm, not a queue
+        writer.close()
+        return ok
+
+    tasks = [asyncio.ensure_future(one(k, n)) for k, n in users]
+    await asyncio.wait_for(everyone.wait(), 120)
+    elapsed = time.monotonic() - start
+    gate.set()
+    results = await asyncio.gather(*tasks)
+    return elapsed, sum(1 for r in results if r)
+
+
+# --- profiles -------------------------------------------------------------------
+
+def perf_start(out, seconds, pid=None):
+    """perf record (CPU clock: no hardware counters here) for `seconds`, of
+    one process or of the whole machine; None without perf."""
+    import shutil
+    if not shutil.which("perf"):
+        return None
+    target = ["-p", str(pid)] if pid else ["-a"]
+    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-o", out] + target +
+                            ["--", "sleep", str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def perf_top(proc, out, sort, limit=14):
+    """The leading lines of `perf report` for a finished perf_start."""
+    if proc is None:
+        return []
+    proc.wait(60)
+    r = subprocess.run(["perf", "report", "-i", out, "--stdio", "--no-children", "-g", "none", "--sort", sort,
+                        "--percent-limit", "1.5"], capture_output=True, text=True)
+    return [l.rstrip() for l in r.stdout.splitlines() if l.strip() and not l.startswith("#")][:limit]
+
+
+# --- the whole write side -----------------------------------------------------
+
+def run(work, seconds, quick, results):
+    # registrations, --verifier-threads 1 against the default, fresh registries
+    reg = {}
+    for threads in (1, 0):
+        s = Server(work, "reg%d" % threads, extra=["--verifier-threads", str(threads)] if threads else [])
+        log("registrations, verifier threads %s ..." % (threads or "default"))
+        prof = []
+
+        def profile():
+            # the verifier alone, while the load runs (wrk starts right after)
+            prof.append(perf_start(os.path.join(work, "perf-reg.data"), max(2, seconds - 2),
+                                   s.processes()["verifier"]))
+        r = registration_rate(s, work, "v%d" % threads, seconds, expected_rate=20000,
+                              on_start=profile if threads == 0 else None)
+        if prof and prof[0]:
+            results.setdefault("profiles", {})["registration: the verifier (default threads), by library"] = \
+                perf_top(prof[0], os.path.join(work, "perf-reg.data"), "dso")
+        reg[threads] = {k: v for k, v in r.items() if k != "raw"}
+        log("  %.0f durable registrations/s" % r["durable_per_s"])
+        if threads == 0:
+            results["verifier_tasks"] = len(os.listdir("/proc/%d/task" % s.processes()["verifier"]))
+        s.stop()
+    results["reg_threads"] = reg
+
+    # sigchain appends and chain GETs on a small registry, then on a grown one
+    chains = {}
+    for label, grow in (("small", 0), ("grown", 10000 if quick else 100000)):
+        s = Server(work, "chains-" + label, extra=["--serve", "registry,sigchain"])
+        if grow:
+            log("growth: filling %d chains of 10 events ..." % grow)
+            fill_chains(s, work, "grow", grow)
+        log("sigchain appends (%s registry) ..." % label)
+        ap = append_rate(s, work, "a" + label, seconds)
+        log("  %.0f durable appends/s (%s refused)" % (ap["durable_per_s"], ap["non2xx"]))
+        full = hundred_event_chains(s, work, "h" + label)
+        kez_get = chain_get(s.port, work, [p for p, _ in full], seconds, "paths-" + label)
+        entry = {"appends_per_s": ap["durable_per_s"], "append_p99": ap["p99"], "append_non2xx": ap["non2xx"],
+                 "chains_100": len(full), "get_rps": kez_get["rps"], "get_p99": kez_get["p99"],
+                 "body_bytes": len(full[0][1]) if full else 0, "grow": grow,
+                 "db_bytes": os.path.getsize(s.db)}
+        if label == "small" and full:
+            # nginx serves the very bytes the server sent, under the same paths
+            root = os.path.join(work, "www-chains")
+            for p, body in full:
+                f = os.path.join(root, p.lstrip("/"))
+                os.makedirs(os.path.dirname(f), exist_ok=True)
+                with open(f, "wb") as out:
+                    out.write(body)
+            for d, _, _ in os.walk(root):
+                os.chmod(d, 0o755)
+            nginx, nport = start_nginx(work, root)
+            rounds = []
+            for r in range(2):
+                k = chain_get(s.port, work, [p for p, _ in full], seconds, "paths-k")
+                n = chain_get(nport, work, [p for p, _ in full], seconds, "paths-n")
+                rounds.append((k["rps"], n["rps"], k["p99"], n["p99"]))
+                log("  chain GET round %d: kez %.0f/s, nginx %.0f/s" % (r + 1, k["rps"], n["rps"]))
+            nginx.send_signal(signal.SIGQUIT)
+            nginx.wait(10)
+            entry["vs_nginx"] = rounds
+        chains[label] = entry
+        s.stop()
+        os.unlink(s.db)
+    results["chains"] = chains
+
+    # the connect storm
+    if os.path.exists(NATS_SERVER):
+        log("NATS connect storm, %d users ..." % 2000)
+        results["storm"] = connect_storm(work, 2000, 2 if quick else 3, results)
+    else:
+        log("no nats-server 2.10 at %s: run tools/fetch-nats-server.sh; storm skipped" % NATS_SERVER)
+
+
+def best(xs):
+    return min(xs) if xs else None
+
+
+def report(r, w, fmt):
+    reg = r["reg_threads"]
+    verify = r["openssl_verify_per_s"]
+    one, dflt = reg[1]["durable_per_s"], reg[0]["durable_per_s"]
+    w("## Verification threads: registrations, `--verifier-threads 1` against the default")
+    w("")
+    w("Fresh registries, wrk -t2 -c64 posting `kezctl envelopes`, durable = entries added per second (each 201 is "
+      "sent after its LMDB commit is synced). The default is one verification thread per online CPU (the "
+      "verifier had %s tasks: its loop thread and the verification threads)." % r.get("verifier_tasks", "?"))
+    w("")
+    w("| verifier threads | durable registrations/s | p50 ms | p99 ms | / `openssl speed ed25519` verify/s (%.0f, 1 core) | target |" % verify)
+    w("|---|---|---|---|---|---|")
+    w("| 1 | %.0f | %s | %s | %.2f× | |" % (one, fmt(reg[1]["p50"]), fmt(reg[1]["p99"]), one / verify))
+    w("| default | %.0f | %s | %s | **%.2f×** | ≥ 1.5× |" % (dflt, fmt(reg[0]["p50"]), fmt(reg[0]["p99"]), dflt / verify))
+    w("")
+    w("default / 1 thread: **%.2f×**." % (dflt / one if one else 0))
+    w("")
+    c = r["chains"]
+    small, grown = c["small"], c["grown"]
+    w("## Sigchain appends and chain reads (`--serve registry,sigchain`, default threads)")
+    w("")
+    w("Appends: wrk -t2 -c64 posting `kezctl events` streams (256 fresh chains, round-robin); durable = 201s a "
+      "second (each sent after its commit is synced). Reads: GET of %d chains of 100 events (%d-byte bodies), "
+      "random, wrk -t2 -c100; nginx serves the identical bytes saved from the server under the same paths."
+      % (small["chains_100"], small["body_bytes"]))
+    w("")
+    w("| | value | compared with | ratio | target |")
+    w("|---|---|---|---|---|")
+    w("| durable appends/s | %.0f (p99 %s ms) | registrations/s %.0f | **%.2f×** | ≥ 0.8× |" % (
+        small["appends_per_s"], fmt(small["append_p99"]), dflt, small["appends_per_s"] / dflt if dflt else 0))
+    rounds = small.get("vs_nginx", [])
+    if rounds:
+        k = sum(x[0] for x in rounds) / len(rounds)
+        n = sum(x[1] for x in rounds) / len(rounds)
+        w("| chain GET requests/s (mean of %d rounds) | %.0f | nginx %.0f | **%.2f×** | ≥ 1.0× |" % (
+            len(rounds), k, n, k / n if n else 0))
+        for i, x in enumerate(rounds):
+            w("| round %d | kez %.0f (p99 %s ms) | nginx %.0f (p99 %s ms) | %.2f× | |" % (
+                i + 1, x[0], fmt(x[2]), x[1], fmt(x[3]), x[0] / x[1] if x[1] else 0))
+    w("")
+    w("## Growth: %d chains of 10 events" % grown["grow"])
+    w("")
+    w("| registry | appends/s | chain GET requests/s | registry file |")
+    w("|---|---|---|---|")
+    w("| fresh | %.0f | %.0f | %.0f MiB |" % (small["appends_per_s"], small["get_rps"], small["db_bytes"] / 1048576))
+    w("| %d chains | %.0f | %.0f | %.0f MiB |" % (grown["grow"], grown["appends_per_s"], grown["get_rps"],
+                                               grown["db_bytes"] / 1048576))
+    w("")
+    w("| ratio grown / fresh | appends **%.2f×** (target ≥ 0.9×) | chain GET **%.2f×** (target ≥ 0.9×) |" % (
+        grown["appends_per_s"] / small["appends_per_s"] if small["appends_per_s"] else 0,
+        grown["get_rps"] / small["get_rps"] if small["get_rps"] else 0))
+    w("|---|---|---|")
+    w("")
+    st = r.get("storm")
+    if st:
+        w("## NATS connect storm: 2000 registered users at once, through the auth callout")
+        w("")
+        w("nats-server 2.10 (deploy/nats.conf) on loopback, kez-chat-server as its callout; every client opens its "
+          "connection at once (Python asyncio, raw protocol: INFO, CONNECT with its nkey and the nonce signed, "
+          "PING) and the time is until the last one has its answer; rounds alternate between a server started "
+          "with `--verifier-threads 1` and one with the default.")
+        w("")
+        w("| verifier threads | round: seconds (admitted of 2000) | best s | connects/s |")
+        w("|---|---|---|---|")
+        for t in (1, 0):
+            xs = st[t]
+            w("| %s | %s | %.2f | %.0f |" % ("1" if t else "default", ", ".join("%.2f (%d)" % x for x in xs),
+                                            best([x[0] for x in xs]), 2000 / best([x[0] for x in xs])))
+        b1, b0 = best([x[0] for x in st[1]]), best([x[0] for x in st[0]])
+        w("")
+        w("1 thread / default time: **%.2f×** (target ≥ 2×); every one admitted: %s." % (
+            b1 / b0, "yes" if all(x[1] == 2000 for t in st for x in st[t]) else "**no**"))
+        w("")
+    for title, lines in sorted(r.get("profiles", {}).items()):
+        w("### Profile, %s" % title)
+        w("")
+        w("```")
+        for line in lines:
+            w(line)
+        w("```")
+        w("")
