@@ -20,8 +20,6 @@ import sys
 import tempfile
 import time
 
-import bench_writes
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("KEZ_BUILD", "build/release"))
 SERVER = os.path.join(BUILD, "kez-chat-server")
@@ -263,6 +261,7 @@ def fmt(v, unit=""):
 
 
 def main():
+    import bench_writes  # it imports this module: loaded once this one is
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="short runs and a 100 000-handle top instead of 1 000 000")
     ap.add_argument("--seconds", type=int, default=10)
@@ -354,6 +353,7 @@ def main():
 
 
 def report(r):
+    import bench_writes
     if "lookup_rounds" not in r:  # --writes-only: printed, RESULTS.md left as it is
         lines = []
         bench_writes.report(r, lines.append, fmt)
