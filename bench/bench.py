@@ -148,7 +148,7 @@ def fill(server, work, prefix, count):
         n = min(batch, count - done)
         base = make_envelopes(work, "%s%d" % (prefix, done // batch), n)
         # long enough to drain the batch at a few thousand per second
-        r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", max(5, n // 2500), {"KEZ_BENCH_ENVELOPES": base},
+        r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", max(5, n // 2500), {"KEZ_BENCH_BODIES": base},
                 connections=64)
         done += n
         for i in range(2):
@@ -173,7 +173,7 @@ def registration_rate(server, work, tag, seconds, expected_rate=12000, on_start=
     before = entries(server.db)
     if on_start:
         on_start()
-    r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", seconds, {"KEZ_BENCH_ENVELOPES": base}, connections=64)
+    r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", seconds, {"KEZ_BENCH_BODIES": base}, connections=64)
     after = entries(server.db)
     for i in range(2):
         os.unlink("%s.%d" % (base, i))
@@ -306,8 +306,8 @@ def main():
         rounds = []
         for r in range(args.rounds):
             for target, port in (("kez", s.port), ("nginx", nginx_port)):
-                res = wrk("http://127.0.0.1:%d" % port, "lookup_names.lua", seconds,
-                          {"KEZ_BENCH_NAMES": os.path.join(work, "names.txt")})
+                res = wrk("http://127.0.0.1:%d" % port, "get_paths.lua", seconds,
+                          {"KEZ_BENCH_PATHS": os.path.join(work, "names.txt"), "KEZ_BENCH_PREFIX": "/v1/u/"})
                 res["target"] = target
                 res["round"] = r + 1
                 rounds.append(res)
@@ -335,8 +335,8 @@ def main():
             gnames = handles_of(g)
             with open(os.path.join(work, "gnames.txt"), "w") as f:
                 f.write("\n".join(gnames))
-            lk = wrk("http://127.0.0.1:%d" % g.port, "lookup_names.lua", seconds,
-                     {"KEZ_BENCH_NAMES": os.path.join(work, "gnames.txt")})
+            lk = wrk("http://127.0.0.1:%d" % g.port, "get_paths.lua", seconds,
+                     {"KEZ_BENCH_PATHS": os.path.join(work, "gnames.txt"), "KEZ_BENCH_PREFIX": "/v1/u/"})
             rg = registration_rate(g, work, "q%d" % size, seconds)
             growth[size] = {"handles": len(gnames), "lookup_rps": lk["rps"], "lookup_p99": lk["p99"],
                             "registrations_per_s": rg["durable_per_s"], "memory": g.memory(),

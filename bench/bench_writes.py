@@ -46,7 +46,7 @@ def append_rate(server, work, tag, seconds, expected=12000):
     before it is sent); every 201 is sent after its commit is synced."""
     per_chain = max(10, int(expected * seconds * 1.3 / 256))
     base = make_events(work, tag, 256, per_chain)
-    r = wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", seconds, {"KEZ_BENCH_EVENTS": base},
+    r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", seconds, {"KEZ_BENCH_BODIES": base},
             connections=64)
     drop(base)
     r["durable_per_s"] = (r["created"] or 0) / seconds
@@ -61,8 +61,8 @@ def fill_chains(server, work, tag, chains, per_chain=10):
     while done < chains:
         n = min(batch, chains - done)
         base = make_events(work, "%s%d" % (tag, done), n, per_chain)
-        r = wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", max(5, n * per_chain // 5000),
-                {"KEZ_BENCH_EVENTS": base}, connections=64)
+        r = wrk("http://127.0.0.1:%d" % server.port, "post.lua", max(5, n * per_chain // 5000),
+                {"KEZ_BENCH_BODIES": base}, connections=64)
         drop(base)
         done += n
         stored += r["created"] or 0
@@ -73,7 +73,7 @@ def fill_chains(server, work, tag, chains, per_chain=10):
 def hundred_event_chains(server, work, tag, count=100):
     """`count` chains of exactly 100 events; returns their paths."""
     base = make_events(work, tag, count, 100)
-    wrk("http://127.0.0.1:%d" % server.port, "post_events.lua", 10, {"KEZ_BENCH_EVENTS": base}, connections=16)
+    wrk("http://127.0.0.1:%d" % server.port, "post.lua", 10, {"KEZ_BENCH_BODIES": base}, connections=16)
     paths = set()
     for i in range(2):
         with open("%s.%d" % (base, i)) as f:

@@ -1,4 +1,7 @@
--- GET of random paths read from $KEZ_BENCH_PATHS (one a line).
+-- GET of random paths: $KEZ_BENCH_PREFIX (default none) followed by a line
+-- of $KEZ_BENCH_PATHS (one a line). For lookups the lines are handles and
+-- the prefix /v1/u/: every request names a registered handle (or, for
+-- nginx, an existing file).
 local counter = 0
 
 function setup(thread)
@@ -8,8 +11,9 @@ end
 
 function init(args)
    paths = {}
+   local prefix = os.getenv("KEZ_BENCH_PREFIX") or ""
    for line in io.lines(os.getenv("KEZ_BENCH_PATHS")) do
-      paths[#paths + 1] = line
+      paths[#paths + 1] = prefix .. line
    end
    math.randomseed(os.time() * 1000 + seed)
 end

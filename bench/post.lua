@@ -1,7 +1,10 @@
--- POSTs pre-generated envelopes, one per request: thread N reads
--- "$KEZ_BENCH_ENVELOPES.N" (one JSON envelope a line) and stops when its
--- file is used up.
-local base = os.getenv("KEZ_BENCH_ENVELOPES")
+-- POSTs pre-generated bodies, one per request: thread N reads
+-- "$KEZ_BENCH_BODIES.N" (one JSON document a line) and stops when its file
+-- is used up. A registration envelope goes to /v1/register, a sigchain
+-- event (`kezctl events`: chains round-robin, so that an event's
+-- predecessor was sent many requests earlier) to its chain's path. Counts
+-- the 201s and the refusals (a 200, an identical retry, is neither).
+local base = os.getenv("KEZ_BENCH_BODIES")
 local counter = 0
 local threads = {}
 
@@ -11,10 +14,20 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
+local function path_of(line)
+   local chain = string.match(line, '"chain":"ed25519:(%x+)"')
+   if chain and string.find(line, '"kez":"sigchain_event"', 1, true) then
+      return "/v1/sigchains/ed25519/" .. chain
+   end
+   return "/v1/register"
+end
+
 function init(args)
    bodies = {}
+   paths = {}
    for line in io.lines(base .. "." .. id) do
       bodies[#bodies + 1] = line
+      paths[#paths + 1] = path_of(line)
    end
    next_body = 1
    created = 0
@@ -26,9 +39,9 @@ function request()
       wrk.thread:stop()
       return wrk.format("GET", "/v1/healthz")
    end
-   local body = bodies[next_body]
+   local i = next_body
    next_body = next_body + 1
-   return wrk.format("POST", "/v1/register", { ["Content-Type"] = "application/json" }, body)
+   return wrk.format("POST", paths[i], { ["Content-Type"] = "application/json" }, bodies[i])
 end
 
 function response(status, headers, body)
