@@ -43,14 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int answer = -1; answer <= 1; answer++) {
 		struct buf response;
 		buf_init(&response, IPC_MAX_BODY);
-		nats_callout_handle(&cfg, &keys, lookup, &answer, &rq, (const char *)data, size, &reply, &response);
+		nats_callout_handle(&cfg, &keys, NULL, lookup, &answer, &rq, (const char *)data, size, &reply, &response);
 		buf_free(&response);
 	}
 	snprintf(rq.server_xkey, sizeof rq.server_xkey, "%s", "XBHE2RRWU3ZMXKI4NBE6C6HNPB4FKUO2AKOVTSG2E3YCENNTDPOGJXRH");
 	int registered = 1;
 	struct buf response;
 	buf_init(&response, IPC_MAX_BODY);
-	nats_callout_handle(&cfg, &keys, lookup, &registered, &rq, (const char *)data, size, &reply, &response);
+	nats_callout_handle(&cfg, &keys, NULL, lookup, &registered, &rq, (const char *)data, size, &reply, &response);
 	buf_free(&response);
 	return 0;
 }
