@@ -109,7 +109,11 @@ class NatsStack:
         self.dir = os.path.join(work, "nats")
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
-        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir], capture_output=True, text=True, check=True)
+        os.makedirs(os.path.join(self.dir, "keys"), exist_ok=True)
+        # the seeds, and the public keys as the include deploy/nats.conf reads
+        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir, "--nats-conf",
+                              os.path.join(self.dir, "keys", "nats-keys.conf")], capture_output=True, text=True,
+                             check=True)
         self.values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
         for f in ("issuer.nk", "service.nk", "xkey.nk"):
             os.chmod(os.path.join(self.dir, f), 0o644)
