@@ -102,7 +102,7 @@ $(SERVER): $(DAEMON_OBJ) $(LLHTTP_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lnats
 
 # Worker modules with unit tests of their own.
-UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent deadlines router response pending client_addr rate_limit connection http_parse sigchain_path connection_out) $(LLHTTP_OBJ)
+UNIT_WORKER_OBJ := $(patsubst %,$(OUT)/src/worker/%.o,static_files webfinger mime_types percent deadlines router response pending client_addr rate_limit connection http_parse sigchain_path connection_out chain_cache) $(LLHTTP_OBJ)
 $(UNIT_TESTS): $(UNIT_OBJ) $(UNIT_WORKER_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 

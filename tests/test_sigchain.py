@@ -722,3 +722,26 @@ def test_bad_sigchain_flags_exit_2(args, flag):
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2, r
     assert flag in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_long_chain_answers_stay_true_as_the_chain_grows(port):
+    """Bodies over 16 KiB are kept rendered by each worker (sent with
+    sendfile); a chain that grows must never be answered from an old copy."""
+    c = sc.Chain()
+    for i in range(24):
+        sc.append(port, c, c.add("github:long%d" % i, note="n" * 900))
+    for _ in range(6):  # every worker has seen it, most answers come from the kept copy
+        r = kc.get(port, c.path)
+        assert r.status == 200 and len(r.body) > 16 * 1024
+        assert r.json()["events"] == c.events
+    head = kc.request(port, "HEAD", c.path)
+    assert head.status == 200 and head.body == b"" and int(head.headers["content-length"]) == len(r.body)
+    assert kc.get(port, c.path + ".jsonl").body.decode() == "".join(kc.jcs(e) + "\n" for e in c.events)
+    sc.append(port, c, c.add("github:after-growth"))
+    for _ in range(6):
+        r = kc.get(port, c.path)
+        assert r.json()["length"] == 25 and r.json()["events"] == c.events
+        assert r.headers["etag"] == '"%s"' % c.head()
+    assert kc.get(port, c.path + ".jsonl").body.decode() == "".join(kc.jcs(e) + "\n" for e in c.events)
+    page = kc.get(port, c.path + "?after=20&limit=3").json()
+    assert [e["payload"]["seq"] for e in page["events"]] == [21, 22, 23]

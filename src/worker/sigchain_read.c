@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/base/log.h"
 #include "common/kez/chain_store.h"
 #include "common/kez/key_text.h"
+#include "worker/chain_cache.h"
 #include "worker/response.h"
 #include "worker/sigchain_path.h"
 
@@ -34,6 +36,7 @@ struct chain_stream {
 
 struct sigchain_read_table {
 	struct chain_stream *slots;
+	struct chain_cache  *cache; /* NULL: every body is rendered */
 };
 
 int sigchain_read_init(struct worker *w)
@@ -43,6 +46,7 @@ int sigchain_read_init(struct worker *w)
 		free(t);
 		return -1;
 	}
+	t->cache = chain_cache_new();
 	w->chain_reads = t;
 	return 0;
 }
@@ -51,6 +55,7 @@ void sigchain_read_free(struct worker *w)
 {
 	if (!w->chain_reads)
 		return;
+	chain_cache_free(w->chain_reads->cache);
 	free(w->chain_reads->slots);
 	free(w->chain_reads);
 	w->chain_reads = NULL;
@@ -222,25 +227,14 @@ static int put_document_head(struct buf *out, const struct chain_head *h)
 }
 
 /* Sends the chain (document or .jsonl) with events after..last. */
-static void send_chain(struct worker *w, struct connection *c, MDB_txn *txn, const struct chain_head *h,
-		       uint32_t after, uint32_t last, bool jsonl)
+/* The status line and headers of a chain's answer (200, or 304 for a
+ * matching If-None-Match); true when a body is to follow. */
+static bool chain_head_line(struct worker *w, struct connection *c, const struct chain_head *h, bool jsonl,
+			    size_t length)
 {
-	struct buf head;
-	buf_init(&head, 512);
-	if (!jsonl && put_document_head(&head, h) < 0) {
-		buf_free(&head);
-		registry_read_end(&w->registry);
-		response_error(w, c, API_INTERNAL, NULL);
-		return;
-	}
-	struct sizer z = { 0 };
-	if (last > after)
-		(void)chain_store_page(&w->registry, txn, h->chain, after, last - after, add_size, &z);
-	size_t length = head.len + z.bytes + (jsonl ? z.count : (z.count ? z.count - 1 : 0) + 2);
-	char etag[SIGCHAIN_HASH_TEXT_LEN + 1], extra[160];
+	char etag[SIGCHAIN_HASH_TEXT_LEN + 1], extra[160], quoted[SIGCHAIN_HASH_TEXT_LEN + 3];
 	sigchain_hash_format(h->head, etag);
 	snprintf(extra, sizeof extra, "ETag: \"%s\"\r\n", etag);
-	char quoted[SIGCHAIN_HASH_TEXT_LEN + 3];
 	snprintf(quoted, sizeof quoted, "\"%s\"", etag);
 	bool not_modified = c->req.if_none_match[0] &&
 			    static_etag_matches(c->req.if_none_match, strlen(c->req.if_none_match), quoted);
@@ -248,15 +242,63 @@ static void send_chain(struct worker *w, struct connection *c, MDB_txn *txn, con
 			      .content_type = jsonl ? "application/jsonl" : "application/json",
 			      .content_length = length, .extra_headers = extra };
 	response_head(w, c, &r);
-	bool body = !not_modified && c->req.method != HTTP_HEAD;
-	if (body && buf_append(&c->out, head.data, head.len) < 0)
-		c->close_after_send = true;
-	buf_free(&head);
-	if (body && length <= WHOLE_BODY_MAX) {
-		if ((z.count && put_events(w, txn, h->chain, after, after + z.count, jsonl, false, &c->out) < 0) ||
-		    (!jsonl && buf_append(&c->out, "]}", 2) < 0))
+	return !not_modified && c->req.method != HTTP_HEAD;
+}
+
+/* A cached body: sent with sendfile, as a static file is. */
+static bool send_cached(struct worker *w, struct connection *c, const struct chain_head *h,
+			const struct chain_cache_key *key)
+{
+	size_t len;
+	int fd = chain_cache_open(w->chain_reads->cache, key, &len);
+	if (fd < 0)
+		return false;
+	if (chain_head_line(w, c, h, key->jsonl, len)) {
+		c->file_fd = fd;
+		c->file_offset = 0;
+		c->file_left = (off_t)len;
+	} else {
+		close(fd);
+	}
+	return true;
+}
+
+/* Sends the chain (document or .jsonl) with events after..last. */
+static void send_chain(struct worker *w, struct connection *c, MDB_txn *txn, const struct chain_head *h,
+		       uint32_t after, uint32_t last, bool jsonl)
+{
+	struct chain_cache_key key = { .after = after, .last = last, .jsonl = jsonl };
+	memcpy(key.chain, h->chain, sizeof key.chain);
+	memcpy(key.head, h->head, sizeof key.head);
+	if (send_cached(w, c, h, &key)) {
+		registry_read_end(&w->registry);
+		return;
+	}
+	struct buf full; /* the whole body, when it is short enough to make at once */
+	buf_init(&full, WHOLE_BODY_MAX);
+	if (!jsonl && put_document_head(&full, h) < 0) {
+		buf_free(&full);
+		registry_read_end(&w->registry);
+		response_error(w, c, API_INTERNAL, NULL);
+		return;
+	}
+	size_t head_len = full.len;
+	struct sizer z = { 0 };
+	if (last > after)
+		(void)chain_store_page(&w->registry, txn, h->chain, after, last - after, add_size, &z);
+	size_t length = head_len + z.bytes + (jsonl ? z.count : (z.count ? z.count - 1 : 0) + 2);
+	bool whole = length <= WHOLE_BODY_MAX;
+	bool made = whole && (!z.count || put_events(w, txn, h->chain, after, after + z.count, jsonl, false, &full) == 0) &&
+		    (jsonl || buf_append(&full, "]}", 2) == 0) && full.len == length;
+	if (made)
+		chain_cache_put(w->chain_reads->cache, &key, full.data, full.len);
+	bool body = chain_head_line(w, c, h, jsonl, length);
+	if (body && whole) {
+		if (!made || buf_append(&c->out, full.data, full.len) < 0)
 			c->close_after_send = true; /* the length cannot be kept: close after what went out */
 	} else if (body) {
+		if (buf_append(&c->out, full.data, head_len) < 0)
+			c->close_after_send = true;
 		struct chain_stream *s = &w->chain_reads->slots[c->slot];
 		memcpy(s->chain, h->chain, 32);
 		s->next = after + 1;
@@ -265,6 +307,7 @@ static void send_chain(struct worker *w, struct connection *c, MDB_txn *txn, con
 		s->started = false;
 		c->body_fill = fill_stream;
 	}
+	buf_free(&full);
 	registry_read_end(&w->registry);
 }
 

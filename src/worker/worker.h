@@ -7,7 +7,7 @@
  * pending request:
  *
  *   1. percent, mime_types, static_files, webfinger, deadlines, client_addr,
- *      record                            (no worker state)
+ *      record, sigchain_path, chain_cache (no worker state)
  *   2. response                          (status line, headers, error bodies)
  *   3. rate_limit, http_parse            (the shared write limit; llhttp
  *                                         callbacks -> hooks.request_head)
@@ -15,8 +15,10 @@
  *   5. connection_out, connection        (writing and closing -> hooks.close; the
  *                                         socket I/O state machine -> hooks.request)
  *   6. router                            (endpoint and policy -> endpoints[])
- *   7. registration, nats_endpoint       (the two asynchronous endpoints)
- *   8. handlers, metrics_endpoint        (the endpoints that answer at once)
+ *   7. registration, nats_endpoint,      (the asynchronous endpoints)
+ *      sigchain_append
+ *   8. handlers, metrics_endpoint,       (the endpoints that answer at once)
+ *      sigchain_read
  *   9. wiring, worker.c                  (sets the hooks; the loop)
  */
 #ifndef KEZ_WORKER_H
