@@ -1,7 +1,8 @@
 """The writer trusts no worker, and the singletons do not outlive the master.
 
 A test build (build/hooks) makes worker 1 send the writer inserts the
-verifier never attested (src/probes/forged_insert.c): the writer must refuse
+verifier never attested (src/probes/forged_insert.c), and a sigchain append
+likewise (src/probes/forged_append.c): the writer must refuse
 them, say so in its log, and store nothing, while a real registration still
 goes through."""
 import os
@@ -91,3 +92,30 @@ def test_verifier_and_writer_exit_when_the_master_is_killed():
             except ProcessLookupError:
                 pass
         s.stop(check=False)
+
+
+APPEND_LINE = re.compile(r"probe worker: forged append: ([0-9a-f]{64}) (.+)$", re.M)
+
+
+def test_a_forged_sigchain_append_is_refused_and_not_stored():
+    """Worker 1 of a test build sends the writer an append for a fresh
+    chain with well-formed fields and a MAC the verifier never made
+    (src/probes/forged_append.c): refused, logged by the writer, and the
+    chain stays empty; a genuine append still goes through."""
+    import sigchain_client as sc
+    assert os.path.exists(HOOKS_BIN), "make test builds build/hooks"
+    s = Server(make_temp_dir(), ["--serve", "registry,sigchain"], env={"KEZ_TEST_PROBE": "1"})
+    s.binary = HOOKS_BIN
+    s.start()
+    try:
+        m = wait_for(lambda: APPEND_LINE.search(s.log()), 5 * SLOW)
+        assert m, s.log()
+        chain, result = m.group(1), m.group(2)
+        assert result == "refused (forbidden)", result
+        assert [l for l in writer_lines(s) if "refused a sigchain append" in l and "attestation" in l], s.log()
+        assert kc.get(s.port, sc.chain_path(chain)).status == 404
+        c = sc.Chain()
+        sc.append(s.port, c, c.add("github:genuine"))
+        assert kc.get(s.port, c.path).json()["length"] == 1
+    finally:
+        s.stop()

@@ -22,6 +22,7 @@
 #include "worker/response.h"
 #include "worker/wiring.h"
 #ifdef KEZ_TEST_HOOKS
+#include "probes/forged_append.h"
 #include "probes/forged_insert.h"
 #include "probes/probes.h"
 #endif
@@ -179,6 +180,7 @@ static int setup(struct worker *w, const struct child_context *ctx)
 #ifdef KEZ_TEST_HOOKS
 	probe_nats_grant(ctx, &w->to_verifier);
 	probe_forged_insert(ctx, &w->to_writer);
+	probe_forged_append(ctx, &w->to_writer);
 #endif
 	return 0;
 }
