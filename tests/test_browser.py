@@ -16,7 +16,7 @@ import pytest
 
 import kez_client as kc
 from conftest import ROOT, SLOW, Server, free_port, make_temp_dir, wait_for
-from test_nats import KEZCTL, NATS_SERVER
+from test_nats import NATS_SERVER, make_keys, write_conf
 
 APP = os.path.join(ROOT, "tests", "browser")
 NPM_DIR = os.path.join(ROOT, "build", "browser-npm")
@@ -81,25 +81,11 @@ class BrowserStack:
 
     def __init__(self):
         self.dir = make_temp_dir()
-        os.makedirs(os.path.join(self.dir, "keys"))
-        # the seeds, and the public keys as the include deploy/nats.conf reads
-        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir, "--nats-conf",
-                              os.path.join(self.dir, "keys", "nats-keys.conf")], capture_output=True, text=True,
-                             check=True)
-        values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
-        for f in ("issuer.nk", "service.nk", "xkey.nk"):
-            os.chmod(os.path.join(self.dir, f), 0o644)
+        values = make_keys(self.dir)
         self.nats_port, self.ws_port = free_port(), free_port()
-        conf = open(os.path.join(ROOT, "deploy", "nats.conf")).read()
-        assert "no_tls: true" in conf and "websocket {" in conf
-        conf = re.sub(r"^port: 4222", "port: %d" % self.nats_port, conf, flags=re.M)
-        conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
-        conf = conf.replace("port: 8443", "host: 127.0.0.1\n  port: %d" % self.ws_port)
-        conf = conf.replace('"/data/jetstream"', '"%s/js"' % self.dir)
-        conf = re.sub(r"^port:", "host: 127.0.0.1\nport:", conf, count=1, flags=re.M)
-        path = os.path.join(self.dir, "nats.conf")
-        with open(path, "w") as f:
-            f.write(conf)
+        deploy_conf = open(os.path.join(ROOT, "deploy", "nats.conf")).read()
+        assert "no_tls: true" in deploy_conf and "websocket {" in deploy_conf
+        path = write_conf(self.dir, self.nats_port, self.ws_port, loopback=True)
         self.nats_log_path = os.path.join(self.dir, "nats.log")
         self.nats_log = open(self.nats_log_path, "wb")
         self.nats = subprocess.Popen([NATS_SERVER, "-c", path], env=dict(os.environ, **values),

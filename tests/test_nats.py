@@ -25,33 +25,51 @@ def free_port():
     return port
 
 
+def make_keys(d):
+    """The callout's seeds in d (readable by the dropped-to user) and their
+    public keys as the include deploy/nats.conf reads (d/keys/). Returns the
+    public values kezctl printed (KEZ_NATS_*)."""
+    os.makedirs(os.path.join(d, "keys"), exist_ok=True)
+    out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", d, "--nats-conf", os.path.join(d, "keys", "nats-keys.conf")],
+                         capture_output=True, text=True, check=True)
+    for f in ("issuer.nk", "service.nk", "xkey.nk"):
+        os.chmod(os.path.join(d, f), 0o644)  # the server reads them as root, then drops
+    return dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
+
+
+def write_conf(d, port, ws_port=None, loopback=False):
+    """deploy/nats.conf with this test's ports (free ones where not given)
+    and JetStream in d, written to d/nats.conf (next to the keys include).
+    loopback: the client and WebSocket listeners on 127.0.0.1 only."""
+    conf = open(os.path.join(ROOT, "deploy", "nats.conf")).read()
+    conf = re.sub(r"^port: 4222", "port: %d" % port, conf, flags=re.M)
+    conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
+    ws = "port: %d" % (ws_port or free_port())
+    conf = conf.replace("port: 8443", "host: 127.0.0.1\n  " + ws if loopback else ws)
+    conf = conf.replace('"/data/jetstream"', '"%s/js"' % d)
+    if loopback:
+        conf = re.sub(r"^port:", "host: 127.0.0.1\nport:", conf, count=1, flags=re.M)
+    path = os.path.join(d, "nats.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    return path
+
+
 class Stack:
     """nats-server with deploy/nats.conf, and kez-chat-server as its callout."""
 
     def __init__(self, xkey=False, args=()):
         self.dir = make_temp_dir()
-        os.makedirs(os.path.join(self.dir, "keys"))
-        # the seeds, and the public keys as the include deploy/nats.conf reads
-        out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", self.dir, "--nats-conf",
-                              os.path.join(self.dir, "keys", "nats-keys.conf")], capture_output=True, text=True,
-                             check=True)
-        self.values = dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
-        for f in ("issuer.nk", "service.nk", "xkey.nk"):
-            os.chmod(os.path.join(self.dir, f), 0o644)  # the server reads them as root, then drops
+        self.values = make_keys(self.dir)
         self.port = free_port()
-        conf = open(os.path.join(ROOT, "deploy", "nats.conf")).read()
-        conf = re.sub(r"^port: 4222", "port: %d" % self.port, conf, flags=re.M)
-        conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
-        conf = conf.replace("port: 8443", "port: %d" % free_port())
-        conf = conf.replace('"/data/jetstream"', '"%s/js"' % self.dir)
+        self.conf = write_conf(self.dir, self.port)
         extra = []
         if xkey:
-            conf = re.sub(r"# (xkey: \$KEZ_NATS_XKEY).*", r"\1", conf)
+            conf = re.sub(r"# (xkey: \$KEZ_NATS_XKEY).*", r"\1", open(self.conf).read())
             assert "\n    xkey: $KEZ_NATS_XKEY\n" in conf
             extra = ["--nats-xkey-seed", os.path.join(self.dir, "xkey.nk")]
-        self.conf = os.path.join(self.dir, "nats.conf")
-        with open(self.conf, "w") as f:
-            f.write(conf)
+            with open(self.conf, "w") as f:
+                f.write(conf)
         self.nats_log = open(os.path.join(self.dir, "nats.log"), "wb")
         self.nats = subprocess.Popen([NATS_SERVER, "-c", self.conf], env=dict(os.environ, **self.values),
                                      stdout=self.nats_log, stderr=subprocess.STDOUT)

@@ -9,16 +9,7 @@ import time
 
 import kez_client as kc
 from conftest import SLOW, Server, make_temp_dir, wait_for
-from test_nats import KEZCTL, NATS_SERVER, PROBE, free_port
-
-
-def keys(d):
-    os.makedirs(os.path.join(d, "keys"))
-    out = subprocess.run([KEZCTL, "nats-keys", "--out-dir", d, "--nats-conf", os.path.join(d, "keys", "nats-keys.conf")],
-                         capture_output=True, text=True, check=True)
-    for f in ("issuer.nk", "service.nk", "xkey.nk"):
-        os.chmod(os.path.join(d, f), 0o644)
-    return out
+from test_nats import NATS_SERVER, PROBE, free_port, make_keys, write_conf
 
 
 def server_args(d, port):
@@ -28,7 +19,7 @@ def server_args(d, port):
 
 def test_sigterm_stops_at_once_while_the_broker_is_down():
     d = make_temp_dir()
-    keys(d)
+    make_keys(d)
     s = Server(d, server_args(d, free_port())).start()
     assert wait_for(lambda: "not reachable yet" in s.log(), 5 * SLOW), s.log()
     t0 = time.monotonic()
@@ -38,19 +29,14 @@ def test_sigterm_stops_at_once_while_the_broker_is_down():
 
 def test_callout_serves_once_the_broker_comes_up():
     d = make_temp_dir()
-    keys(d)
+    make_keys(d)
     port = free_port()
     s = Server(d, server_args(d, port)).start()
     nats = None
     try:
         assert wait_for(lambda: "not reachable yet" in s.log(), 5 * SLOW), s.log()
-        conf = open(os.path.join(os.path.dirname(__file__), "..", "deploy", "nats.conf")).read()
-        conf = re.sub(r"^port: 4222", "port: %d" % port, conf, flags=re.M)
-        conf = re.sub(r"^http_port: 8222", "http_port: %d" % free_port(), conf, flags=re.M)
-        conf = conf.replace("port: 8443", "port: %d" % free_port()).replace('"/data/jetstream"', '"%s/js"' % d)
-        with open(os.path.join(d, "nats.conf"), "w") as f:
-            f.write(conf)
-        nats = subprocess.Popen([NATS_SERVER, "-c", os.path.join(d, "nats.conf")], stdout=subprocess.DEVNULL,
+        conf = write_conf(d, port)
+        nats = subprocess.Popen([NATS_SERVER, "-c", conf], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         assert wait_for(lambda: "serving the NATS auth callout" in s.log(), 15 * SLOW), s.log()
         key = kc.new_key()
