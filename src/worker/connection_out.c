@@ -65,8 +65,11 @@ int connection_linger_drain(struct worker *w, struct connection *c)
  * the connection closed. */
 static int write_out(struct worker *w, struct connection *c, size_t *sent)
 {
+	/* Headers before a file are held back (MSG_MORE) to leave with its
+	 * first bytes, as nginx's tcp_nopush does: one segment, one wake-up. */
+	int flags = MSG_NOSIGNAL | (c->file_fd >= 0 && c->file_left > 0 && !c->body_fill ? MSG_MORE : 0);
 	while (c->out.len > *sent) {
-		ssize_t n = write(c->fd, c->out.data + *sent, c->out.len - *sent);
+		ssize_t n = send(c->fd, c->out.data + *sent, c->out.len - *sent, flags);
 		if (n > 0) {
 			*sent += (size_t)n;
 			continue;
