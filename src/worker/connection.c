@@ -216,6 +216,12 @@ static int read_some(struct worker *w, struct connection *c)
 	ssize_t n = read(c->fd, c->in.data + c->in.len, room);
 	if (n > 0) {
 		c->in.len += (size_t)n;
+		/* A short read took all there was: what comes later raises a new
+		 * edge (EPOLLRDHUP included), so the read that would only say
+		 * EAGAIN is skipped; unless the peer's FIN is already known, which
+		 * only a read returning 0 can show. */
+		if ((size_t)n < room && !c->hup_seen)
+			c->can_read = false;
 		return 1;
 	}
 	if (n < 0 && errno == EINTR)
@@ -278,6 +284,8 @@ void connection_on_event(struct worker *w, struct connection *c, uint32_t events
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
 		c->can_read = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->hup_seen = true;
 	drive(w, c);
 }
 

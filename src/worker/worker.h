@@ -68,6 +68,7 @@ struct connection {
 	enum conn_phase       phase;
 	bool                  in_use;
 	bool                  can_read;  /* edge-triggered: more may be waiting */
+	bool                  hup_seen;  /* an event said the peer shut its side */
 	bool                  eof;
 	bool                  close_after_send;
 	bool                  got_bytes; /* any byte of the current request */
