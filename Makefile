@@ -68,12 +68,13 @@ UNIT_TESTS  := $(OUT)/unit-tests
 KEZCTL      := $(OUT)/kezctl
 NATS_PROBE  := $(OUT)/nats-probe
 ED_SPEED    := $(OUT)/ed25519-speed
+NATS_STORM  := $(OUT)/nats-storm
 
 .PHONY: all deps build run test test-sanitize unit clean install bench fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: build
-build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE) $(ED_SPEED)
+build: $(SERVER) $(UNIT_TESTS) $(KEZCTL) $(NATS_PROBE) $(ED_SPEED) $(NATS_STORM)
 
 # Installs what is missing when run as root; otherwise says what to install.
 DEPS ?= $(BUILD_DEPS) $(TEST_DEPS)
@@ -113,6 +114,10 @@ $(NATS_PROBE): $(OUT)/tests/tools/nats_probe.o $(COMMON_LIB)
 # Ed25519 rates of OpenSSL and libsodium side by side (make bench runs it).
 $(ED_SPEED): $(OUT)/bench/ed25519_speed.o
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ -lcrypto -lsodium
+
+# The connect-storm load generator of make bench (a raw NATS client per user).
+$(NATS_STORM): $(OUT)/bench/nats_storm.o $(COMMON_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS)
 
 $(KEZCTL): $(KEZCTL_OBJ) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS_$(BUILD)) -o $@ $^ $(LDLIBS) -lcurl

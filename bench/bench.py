@@ -9,7 +9,6 @@ Everything runs on loopback with bounded durations. Usage (from the repo):
 """
 import argparse
 import datetime
-import json
 import os
 import platform
 import re
@@ -58,13 +57,13 @@ def rss_kib(pid):
 
 
 class Server:
-    def __init__(self, work, name, extra=(), log_level="warn"):
+    def __init__(self, work, name, extra=(), log_level="warn", binary=None):
         self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
         self.db = os.path.join(self.dir, "kez.db")
         self.port = free_port()
-        args = [SERVER, "--bind", "127.0.0.1:%d" % self.port, "--db", self.db, "--server", DOMAIN,
+        args = [binary or SERVER, "--bind", "127.0.0.1:%d" % self.port, "--db", self.db, "--server", DOMAIN,
                 "--log", log_level, "--map-size", "4096"] + list(extra)
         if os.geteuid() == 0:
             args += ["--user", "nobody"]

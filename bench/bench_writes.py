@@ -4,23 +4,20 @@ its default (one thread per online CPU) side by side in one run --
 registrations, sigchain appends, GET of a 100-event chain against nginx
 serving the same bytes, growth to many chains, and a NATS connect storm
 through the auth callout against a real nats-server 2.10."""
-import asyncio
-import base64
-import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
 import time
 
-from bench import BENCH, KEZCTL, ROOT, Server, entries, log, registration_rate, start_nginx, wrk
+from bench import BUILD, KEZCTL, ROOT, Server, log, registration_rate, start_nginx, wrk
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import kez_client as kc  # noqa: E402  (the tests' own client: keys, envelopes, nkeys)
 
 NATS_SERVER = os.path.join(ROOT, "tools", "nats", "usr", "sbin", "nats-server")
+NATS_STORM = os.path.join(BUILD, "nats-storm")
 
 
 def make_events(work, tag, chains, per_chain, parts=2):
@@ -97,10 +94,6 @@ def chain_get(port, work, paths, seconds, name):
 
 # --- NATS connect storm -------------------------------------------------------
 
-def b64u(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 class NatsStack:
     """nats-server with deploy/nats.conf; kez-chat-server as its callout."""
 
@@ -132,12 +125,12 @@ class NatsStack:
         time.sleep(0.5)
         self.kez = None
 
-    def start_kez(self, threads):
+    def start_kez(self, threads, binary=None):
         args = ["--nats-url", "nats://127.0.0.1:%d" % self.port, "--nats-seed", os.path.join(self.dir, "service.nk"),
                 "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")]
         if threads:
             args += ["--verifier-threads", str(threads)]
-        self.kez = Server(os.path.dirname(self.dir), "nats", extra=args, log_level="info")
+        self.kez = Server(os.path.dirname(self.dir), "nats", extra=args, log_level="info", binary=binary)
         deadline = time.time() + 10
         while "serving the NATS auth callout" not in open(self.kez.log.name, errors="replace").read():
             if time.time() > deadline:
@@ -157,90 +150,97 @@ class NatsStack:
         self.log.close()
 
 
-def register_users(port, n):
+def register_users(port, n, seed_file):
+    """`n` registered users; their seeds, one hex line each, in seed_file
+    (what nats-storm reads)."""
     import http.client
-    users = []
+    from cryptography.hazmat.primitives import serialization
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    for i in range(n):
-        key = kc.new_key()
-        body, _ = kc.make_envelope("storm%d" % i, server="kez.bench", key=key)
-        conn.request("POST", "/v1/register", body=body, headers={"Content-Type": "application/json"})
-        r = conn.getresponse()
-        r.read()
-        if r.status != 201:
-            raise SystemExit("registering storm user %d: %d" % (i, r.status))
-        users.append((key, kc.user_public_text(key)))
+    with open(seed_file, "w") as f:
+        for i in range(n):
+            key = kc.new_key()
+            body, _ = kc.make_envelope("storm%d" % i, server="kez.bench", key=key)
+            conn.request("POST", "/v1/register", body=body, headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            if r.status != 201:
+                raise SystemExit("registering storm user %d: %d" % (i, r.status))
+            f.write(key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                      serialization.NoEncryption()).hex() + "\n")
     conn.close()
-    return users
+
+
+# The last commit before the verification work (libsodium, the thread pool,
+# batched callouts, the expanded issuer key): the storm's "before".
+PREVIOUS_COMMIT = "48eae85b2a9090dd7fca6a486db397bf3b07d412"
+
+
+def build_previous(work):
+    """That commit's server, built from the repository's history into
+    `work`; None (and why) when the history or the build is not there."""
+    src = os.path.join(work, "previous")
+    try:
+        archive = subprocess.run(["git", "-C", ROOT, "archive", PREVIOUS_COMMIT], capture_output=True,
+                                 check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None, "commit %s is not in this checkout's history" % PREVIOUS_COMMIT[:7]
+    os.makedirs(src, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+    from bench import CPUS
+    r = subprocess.run(["make", "-C", src, "-j%d" % CPUS, "build/release/kez-chat-server"], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        return None, "commit %s did not build: %s" % (PREVIOUS_COMMIT[:7], r.stderr.strip()[-300:])
+    return os.path.join(src, "build", "release", "kez-chat-server"), None
+
+
+STORM_VARIANTS = ("previous", "1", "default")
 
 
 def connect_storm(work, n_users, rounds, results):
-    """{threads: [(seconds, admitted), ...]}: `n_users` connecting at once,
-    with --verifier-threads 1 and the default, rounds alternating."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * n_users + 256)), hard))
+    """{variant: [(seconds, admitted), ...]}: `n_users` connecting at once,
+    against the server before the verification work, with
+    --verifier-threads 1 and with the default; rounds alternate."""
+    previous, why = build_previous(work)
+    if why:
+        log("  no previous build: " + why)
+        results["storm_previous_missing"] = why
     stack = NatsStack(work)
-    out = {1: [], 0: []}
+    seeds = os.path.join(work, "storm-seeds")
+    out = {v: [] for v in STORM_VARIANTS}
     try:
         kez = stack.start_kez(1)
-        users = register_users(kez.port, n_users)
+        register_users(kez.port, n_users, seeds)
+        stack.stop_kez()
         for r in range(rounds):
-            for threads in (1, 0):
-                if stack.kez is None:
-                    stack.start_kez(threads)
+            for variant in STORM_VARIANTS:
+                if variant == "previous" and not previous:
+                    continue
+                stack.start_kez(1 if variant == "1" else 0, binary=previous if variant == "previous" else None)
                 prof = None
-                if threads == 0 and r == 0:
+                if variant == "default" and r == 0:
                     prof = perf_start(os.path.join(work, "perf-storm.data"), 1, None)
-                elapsed, admitted = asyncio.run(storm(users, stack.port))
+                elapsed, admitted = storm(seeds, stack.port)
                 if prof:
                     results.setdefault("profiles", {})["connect storm: the whole machine (default threads), by process"] = \
                         perf_top(prof, os.path.join(work, "perf-storm.data"), "comm,dso")
-                out[threads].append((elapsed, admitted))
-                log("  storm round %d, verifier threads %s: %d of %d admitted in %.2f s" % (
-                    r + 1, threads or "default", admitted, n_users, elapsed))
+                out[variant].append((elapsed, admitted))
+                log("  storm round %d, %s: %d of %d admitted in %.2f s" % (r + 1, variant, admitted, n_users, elapsed))
                 stack.stop_kez()
     finally:
         stack.stop()
     return out
 
 
-async def storm(users, port):
-    """Seconds until every client has its answer, and how many were admitted."""
-    start = time.monotonic()
-    gate = asyncio.Event()
-    answered = [0]
-    everyone = asyncio.Event()
-
-    async def one(key, nkey):
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            answered[0] += 1
-            return False
-        try:
-            info = json.loads((await reader.readline())[5:])
-            sig = b64u(key.sign(info["nonce"].encode()))
-            connect = {"verbose": False, "pedantic": False, "nkey": nkey, "sig": sig, "protocol": 1,
-                       "lang": "py", "version": "bench"}
-            writer.write(b"CONNECT " + json.dumps(connect).encode() + b"\r\nPING\r\n")
-            await writer.drain()
-            line = await asyncio.wait_for(reader.readline(), 30)
-            ok = line.startswith(b"PONG")
-        except (OSError, asyncio.TimeoutError, ValueError):
-            ok = False
-        answered[0] += 1
-        if answered[0] == len(users):
-            everyone.set()
-        await gate.wait()  # all stay connected until the last is in: a storm, not a queue
-        writer.close()
-        return ok
-
-    tasks = [asyncio.ensure_future(one(k, n)) for k, n in users]
-    await asyncio.wait_for(everyone.wait(), 120)
-    elapsed = time.monotonic() - start
-    gate.set()
-    results = await asyncio.gather(*tasks)
-    return elapsed, sum(1 for r in results if r)
+def storm(seed_file, port):
+    """(seconds until every client had its answer, how many were admitted):
+    nats-storm, a raw NATS client per user, all connecting at once."""
+    out = subprocess.run([NATS_STORM, "127.0.0.1", str(port), seed_file, "60"], capture_output=True, text=True,
+                         timeout=120)
+    m = re.search(r"admitted (\d+) of (\d+) in ([\d.]+) seconds", out.stdout)
+    if not m:
+        raise SystemExit("nats-storm: " + out.stdout + out.stderr)
+    return float(m.group(3)), int(m.group(1))
 
 
 # --- profiles -------------------------------------------------------------------
@@ -409,21 +409,32 @@ def report(r, w, fmt):
     if st:
         w("## NATS connect storm: 2000 registered users at once, through the auth callout")
         w("")
-        w("nats-server 2.10 (deploy/nats.conf) on loopback, kez-chat-server as its callout; every client opens its "
-          "connection at once (Python asyncio, raw protocol: INFO, CONNECT with its nkey and the nonce signed, "
-          "PING) and the time is until the last one has its answer; rounds alternate between a server started "
-          "with `--verifier-threads 1` and one with the default.")
+        w("nats-server 2.10 (deploy/nats.conf, xkey on) on loopback, kez-chat-server as its callout. "
+          "`nats-storm` (bench/nats_storm.c) opens every user's connection at once, each reads INFO, signs the "
+          "nonce, sends CONNECT and PING and waits for PONG; the time is until the last one has its answer, all "
+          "staying connected. Rounds alternate between the server as it was before the verification work "
+          "(commit %s: OpenSSL's Ed25519, one verification at a time, one callout at a time, built from this "
+          "repository's history), this one with `--verifier-threads 1`, and this one with the default."
+          % PREVIOUS_COMMIT[:7])
         w("")
-        w("| verifier threads | round: seconds (admitted of 2000) | best s | connects/s |")
+        w("| server | round: seconds (admitted of 2000) | best s | connects/s |")
         w("|---|---|---|---|")
-        for t in (1, 0):
-            xs = st[t]
-            w("| %s | %s | %.2f | %.0f |" % ("1" if t else "default", ", ".join("%.2f (%d)" % x for x in xs),
-                                            best([x[0] for x in xs]), 2000 / best([x[0] for x in xs])))
-        b1, b0 = best([x[0] for x in st[1]]), best([x[0] for x in st[0]])
+        names = {"previous": "before (%s)" % PREVIOUS_COMMIT[:7], "1": "now, 1 verification thread",
+                 "default": "now, default threads"}
+        for v in STORM_VARIANTS:
+            xs = st.get(v) or []
+            if xs:
+                b = best([x[0] for x in xs])
+                w("| %s | %s | %.2f | %.0f |" % (names[v], ", ".join("%.2f (%d)" % x for x in xs), b,
+                                                2000 / b if b else 0))
         w("")
-        w("1 thread / default time: **%.2f×** (target ≥ 2×); every one admitted: %s." % (
-            b1 / b0, "yes" if all(x[1] == 2000 for t in st for x in st[t]) else "**no**"))
+        if r.get("storm_previous_missing"):
+            w("No \"before\" rounds: %s." % r["storm_previous_missing"])
+        elif st.get("previous") and st.get("default"):
+            bp, bd = best([x[0] for x in st["previous"]]), best([x[0] for x in st["default"]])
+            w("before / now (default) time: **%.2f×** (target ≥ 2×); the build before admitted %s; now every "
+              "one admitted: %s." % (bp / bd, " / ".join(str(x[1]) for x in st["previous"]),
+                                     "yes" if all(x[1] == 2000 for v in ("1", "default") for x in st[v]) else "**no**"))
         w("")
     for title, lines in sorted(r.get("profiles", {}).items()):
         w("### Profile, %s" % title)
