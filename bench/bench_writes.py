@@ -358,7 +358,7 @@ def report(r, w, fmt):
     w("")
     w("Fresh registries, wrk -t2 -c64 posting `kezctl envelopes`, durable = entries added per second (each 201 is "
       "sent after its LMDB commit is synced). The default is one verification thread per online CPU (the "
-      "verifier had %s tasks: its loop thread and the verification threads)." % r.get("verifier_tasks", "?"))
+      "verifier had %s tasks: its loop thread, which verifies too, and the other verification threads)." % r.get("verifier_tasks", "?"))
     w("")
     w("| verifier threads | durable registrations/s (mean of %d rounds: each) | p50 ms | p99 ms | / `openssl speed ed25519` verify/s (%.0f, 1 core) | target |" % (len(rounds[1]), verify))
     w("|---|---|---|---|---|---|")

@@ -3,8 +3,9 @@
  * read-only registry handle opened before it sandboxes itself, so that it
  * decides from what it knows whose key a NATS client proved. It answers the
  * fixed set of requests workers send over their socketpairs, treating each
- * as hostile. With --verifier-threads above 1 the answers are computed by a
- * pool of threads (verify_pool.h); this loop alone touches the links. */
+ * as hostile. With --verifier-threads N above 1 the answers are computed by
+ * this loop and N - 1 threads (verify_pool.h); the loop alone touches the
+ * links. */
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
@@ -84,6 +85,21 @@ static void take_answers(struct verifier *v)
 	}
 }
 
+/* Answers one queued request here, as a pool thread would. true when
+ * there was one (more may wait: look at the links and come back). */
+static bool answer_one_queued(struct verifier *v)
+{
+	struct pool_job *j = verify_pool_take_todo(&v->pool);
+	if (!j)
+		return false;
+	uint16_t type = 0;
+	if (answer_request(&v->core, j->type, j->id, j->body, j->len, &type, &j->reply) == 0 &&
+	    peer_set_live(&v->links, j->link) && v->link_gen[j->link] == j->link_gen)
+		send_answer(v, j->link, type, j->id, &j->reply);
+	verify_pool_job_free(j);
+	return true;
+}
+
 static void serve_peer(struct verifier *v, unsigned i, uint32_t events)
 {
 	struct ipc_channel *ch = &v->links.peers[i];
@@ -156,7 +172,7 @@ static int setup(struct verifier *v, const struct child_context *ctx)
 	/* The threads start here, before the filter: loaded with TSYNC, it
 	 * then holds every one of them (none may clone once it is in place). */
 	if (ctx->cfg->verifier_threads > 1) {
-		if (verify_pool_start(&v->pool, &v->core, ctx->cfg->verifier_threads) < 0)
+		if (verify_pool_start(&v->pool, &v->core, ctx->cfg->verifier_threads - 1) < 0)
 			return -1;
 		v->threaded = true;
 		struct epoll_event pev = { .events = EPOLLIN, .data.u32 = POOL_TAG };
@@ -195,14 +211,16 @@ int verifier_run(const struct child_context *ctx)
 		  v.threaded ? "s" : "");
 
 	struct epoll_event events[64];
-	bool master_gone = false;
+	bool master_gone = false, verified = false;
 	int rc = 0;
 	while (!*stop && !master_gone) {
 		if (v.threaded && verify_pool_full(&v.pool)) {
-			wait_for_pool(&v);
+			if (!answer_one_queued(&v))
+				wait_for_pool(&v);
 			continue;
 		}
-		int n = epoll_wait(v.epoll_fd, events, 64, 500);
+		/* Having just answered one, only look at what is ready already. */
+		int n = epoll_wait(v.epoll_fd, events, 64, verified ? 0 : 500);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -219,6 +237,7 @@ int verifier_run(const struct child_context *ctx)
 			else if (peer_set_live(&v.links, tag))
 				serve_peer(&v, tag, events[k].events);
 		}
+		verified = v.threaded && answer_one_queued(&v);
 	}
 	if (master_gone)
 		log_warn("the master is gone; stopping");

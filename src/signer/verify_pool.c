@@ -153,6 +153,21 @@ struct pool_job *verify_pool_take_done(struct verify_pool *p)
 	return list;
 }
 
+struct pool_job *verify_pool_take_todo(struct verify_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	struct pool_job *j = p->todo;
+	if (j) {
+		p->todo = j->next;
+		if (!p->todo)
+			p->todo_tail = NULL;
+		j->next = NULL;
+		p->outstanding--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
 void verify_pool_job_free(struct pool_job *j)
 {
 	buf_free(&j->reply);

@@ -1,10 +1,13 @@
 /* Verification threads inside the verifier. The loop thread alone reads
- * and writes the links; it hands each request to the pool (a copy of its
- * body, tagged with the link it came on) and the threads compute the
- * answers (answer.h). Finished answers come back to the loop thread, which
- * an eventfd wakes, and it sends each on its link, in whatever order they
- * finish: the ids match them. Every thread is started before the seccomp
- * filter is loaded, which then covers them all (TSYNC). */
+ * and writes the links; it queues each request (a copy of its body, tagged
+ * with the link it came on), and the threads compute the answers
+ * (answer.h). The loop thread takes queued requests too, between its
+ * looks at the links (verify_pool_take_todo), so that with N verifying
+ * threads it is one of them and no core waits on a hand-over. Answers
+ * the threads finish come back to the loop thread, which an eventfd wakes,
+ * and it sends each on its link, in whatever order they finish: the ids
+ * match them. Every thread is started before the seccomp filter is loaded,
+ * which then covers them all (TSYNC). */
 #ifndef KEZ_VERIFY_POOL_H
 #define KEZ_VERIFY_POOL_H
 
@@ -56,6 +59,9 @@ int  verify_pool_submit(struct verify_pool *p, unsigned link, uint32_t link_gen,
 /* Takes every finished job (a list through ->next; free each with
  * verify_pool_job_free) after clearing the eventfd. */
 struct pool_job *verify_pool_take_done(struct verify_pool *p);
+/* Takes the oldest queued request for the caller to answer itself (it is
+ * no longer outstanding); NULL when none waits. */
+struct pool_job *verify_pool_take_todo(struct verify_pool *p);
 void verify_pool_job_free(struct pool_job *j);
 bool verify_pool_full(struct verify_pool *p);
 

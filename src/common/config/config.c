@@ -38,7 +38,7 @@ static const struct setting settings[] = {
 	{ OPT_WEB_DIR, "web-dir", "KEZ_CHAT_WEB_DIR", NULL, "serve the web app from this folder (unset: a placeholder page)" },
 	{ OPT_PUBLIC_URL, "public-url", "KEZ_CHAT_PUBLIC_URL", NULL, "public URL of this server (default https://<server>)" },
 	{ OPT_WORKERS, "workers", "KEZ_CHAT_WORKERS", NULL, "HTTP worker processes, 1-256 (default: online CPUs)" },
-	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "verification threads in the verifier, 1-64 (default: online CPUs)" },
+	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "threads that verify in the verifier (its loop and N-1 more), 1-64 (default: online CPUs)" },
 	{ OPT_USER, "user", "KEZ_CHAT_USER", NULL, "user the processes run as when started as root (required then)" },
 	{ OPT_RESERVED, "reserved", "KEZ_CHAT_RESERVED_FILE", NULL, "file of extra reserved handles, one a line, # comments" },
 	{ OPT_LOG, "log", "KEZ_CHAT_LOG", "info", "log level: error, warn, info or debug" },
