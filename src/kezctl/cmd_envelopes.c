@@ -18,6 +18,9 @@
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/envelope_build.h"
+#include "kezctl/stdout_buffer.h"
+
+#define OUT_BUFFER_BYTES (1 << 20)
 
 #define MAX_COUNT        100000000L
 #define MAX_SKEW         1000000000L
@@ -177,12 +180,8 @@ static int run(const struct command *self, int argc, char **argv)
 		return usage_error("envelopes: --prefix '%s' makes handles like '%s', which are not valid: 3 to 32 "
 				   "characters of a-z, 0-9, _ and -, the first a letter or digit", prefix, example);
 
-	/* Large writes: one system call per chunk or so, not per line. */
-	static char out_buffer[1 << 20];
-	if (setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer) != 0) {
-		fprintf(stderr, "kezctl: cannot set up the output buffer\n");
+	if (stdout_buffer_large(OUT_BUFFER_BYTES) < 0)
 		return KEZCTL_REFUSED;
-	}
 	struct batch b = {
 		.count = count, .skew = skew, .prefix = prefix, .server = server, .out = stdout,
 		.lock = PTHREAD_MUTEX_INITIALIZER, .turn = PTHREAD_COND_INITIALIZER,

@@ -19,6 +19,9 @@
 #include "kezctl/args.h"
 #include "kezctl/commands.h"
 #include "kezctl/progress.h"
+#include "kezctl/stdout_buffer.h"
+
+#define OUT_BUFFER_BYTES (1 << 20)
 
 #define MAX_EVENTS  10000000L
 #define MAX_CHAINS  100000L
@@ -101,11 +104,8 @@ static int run(const struct command *self, int argc, char **argv)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t base_ms = ((int64_t)ts.tv_sec + skew) * 1000 - count;
-	static char out_buffer[1 << 20];
-	if (status == KEZCTL_OK && setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer) != 0) {
-		fprintf(stderr, "kezctl: cannot set up the output buffer\n");
+	if (status == KEZCTL_OK && stdout_buffer_large(OUT_BUFFER_BYTES) < 0)
 		status = KEZCTL_REFUSED;
-	}
 	struct buf line;
 	buf_init(&line, EVENT_MAX);
 	struct progress bar;

@@ -41,7 +41,7 @@ struct supervisor {
 	const struct reserved_list *reserved;
 	struct attest_key          *attest;    /* made at start; kept only where KEEP_ATTEST_KEY says */
 	struct shared_state        *state;
-	struct rate_table          *rate_table; /* the workers' shared write limit (worker/rate_limit.h) */
+	struct rate_table          *rate_table; /* the workers' shared write limit (common/proc/rate_table.h) */
 	pid_t                       pid;       /* the master's, for the children's parent-death check */
 	int                         listen_fd;
 	int                         metrics_fd; /* --metrics-bind, or -1 */

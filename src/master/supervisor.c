@@ -16,6 +16,7 @@
 #include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/proc/metrics.h"
+#include "common/proc/rate_table.h"
 #include "master/listener.h"
 #include "master/procs.h"
 

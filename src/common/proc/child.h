@@ -38,9 +38,6 @@ struct child_context {
 };
 
 int worker_run(const struct child_context *ctx);
-/* The workers' shared write-limit table (worker/rate_limit.c), mapped by the
- * master before the first fork. NULL when it cannot be mapped. */
-struct rate_table *rate_table_create(void);
 int verifier_run(const struct child_context *ctx);
 int writer_run(const struct child_context *ctx);
 int nats_client_run(const struct child_context *ctx);

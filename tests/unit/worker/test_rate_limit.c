@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "worker/client_addr.h"
-#include "worker/rate_limit.h"
+#include "common/proc/rate_table.h"
 #include "../unit.h"
 
 static struct peer_addr addr(const char *text)
@@ -24,18 +24,18 @@ UNIT_TEST(rate_limit_burst_refill_retry_after)
 	unsigned retry = 0;
 	long long now = 1000000;
 	for (int i = 0; i < 3; i++)
-		CHECK(rate_table_take(t, 3, &a, now, &retry));
-	CHECK(!rate_table_take(t, 3, &a, now, &retry));
+		CHECK(rate_table_take(t, 3, a.family, a.bytes, now, &retry));
+	CHECK(!rate_table_take(t, 3, a.family, a.bytes, now, &retry));
 	CHECK_EQ_INT(retry, 20); /* 3 a minute: one every 20 s */
-	CHECK(!rate_table_take(t, 3, &a, now + 19000, &retry));
+	CHECK(!rate_table_take(t, 3, a.family, a.bytes, now + 19000, &retry));
 	CHECK_EQ_INT(retry, 1);
-	CHECK(rate_table_take(t, 3, &a, now + 20000, &retry));
-	CHECK(!rate_table_take(t, 3, &a, now + 20000, &retry));
+	CHECK(rate_table_take(t, 3, a.family, a.bytes, now + 20000, &retry));
+	CHECK(!rate_table_take(t, 3, a.family, a.bytes, now + 20000, &retry));
 	/* a long pause refills to the burst, no further */
 	now += 3600 * 1000;
 	for (int i = 0; i < 3; i++)
-		CHECK(rate_table_take(t, 3, &a, now, &retry));
-	CHECK(!rate_table_take(t, 3, &a, now, &retry));
+		CHECK(rate_table_take(t, 3, a.family, a.bytes, now, &retry));
+	CHECK(!rate_table_take(t, 3, a.family, a.bytes, now, &retry));
 }
 
 UNIT_TEST(rate_limit_addresses_apart)
@@ -45,12 +45,12 @@ UNIT_TEST(rate_limit_addresses_apart)
 	struct peer_addr a = addr("192.0.2.1"), b = addr("192.0.2.2"), c = addr("2001:db8::1"),
 			 mapped = addr("::ffff:192.0.2.1");
 	unsigned retry;
-	CHECK(rate_table_take(t, 1, &a, 0, &retry));
-	CHECK(!rate_table_take(t, 1, &a, 0, &retry));
-	CHECK(rate_table_take(t, 1, &b, 0, &retry));
-	CHECK(rate_table_take(t, 1, &c, 0, &retry));
+	CHECK(rate_table_take(t, 1, a.family, a.bytes, 0, &retry));
+	CHECK(!rate_table_take(t, 1, a.family, a.bytes, 0, &retry));
+	CHECK(rate_table_take(t, 1, b.family, b.bytes, 0, &retry));
+	CHECK(rate_table_take(t, 1, c.family, c.bytes, 0, &retry));
 	/* an IPv4 client through a dual-stack socket is the same client */
-	CHECK(!rate_table_take(t, 1, &mapped, 0, &retry));
+	CHECK(!rate_table_take(t, 1, mapped.family, mapped.bytes, 0, &retry));
 }
 
 UNIT_TEST(rate_limit_table_is_bounded)
@@ -63,12 +63,12 @@ UNIT_TEST(rate_limit_table_is_bounded)
 	for (unsigned i = 0; i < 20000; i++) {
 		snprintf(text, sizeof text, "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
 		struct peer_addr a = addr(text);
-		if (!CHECK(rate_table_take(t, 1, &a, i, &retry)))
+		if (!CHECK(rate_table_take(t, 1, a.family, a.bytes, i, &retry)))
 			break;
 	}
 	/* the most recent one is still remembered */
 	struct peer_addr last = addr("10.0.78.31"); /* 19999 */
-	CHECK(!rate_table_take(t, 1, &last, 20000, &retry));
+	CHECK(!rate_table_take(t, 1, last.family, last.bytes, 20000, &retry));
 }
 
 UNIT_TEST(rate_limit_shared_across_processes)
@@ -82,14 +82,14 @@ UNIT_TEST(rate_limit_shared_across_processes)
 		unsigned r;
 		int ok = 0;
 		for (int i = 0; i < 5; i++)
-			ok += rate_table_take(t, 5, &a, 0, &r);
+			ok += rate_table_take(t, 5, a.family, a.bytes, 0, &r);
 		_exit(ok == 5 ? 0 : 1);
 	}
 	int status = 0;
 	REQUIRE(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	unsigned retry;
-	CHECK(!rate_table_take(t, 5, &a, 0, &retry)); /* the child used the burst */
+	CHECK(!rate_table_take(t, 5, a.family, a.bytes, 0, &retry)); /* the child used the burst */
 }
 
 UNIT_TEST(client_addr_forwarded_for)
