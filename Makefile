@@ -170,14 +170,32 @@ bench:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := envelope jcs webfinger ipc nats_jwt http sigchain_event
 FUZZ_OUT     := build/fuzz
-FUZZ_FLAGS   := -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_FLAGS   := -std=c17 -g -O1 -fno-sanitize-recover=undefined \
                 -D_GNU_SOURCE -DKEZ_SANITIZE=1 -Isrc $(LLHTTP_CFLAGS) -w
 FUZZ_LIB_SRC := $(COMMON_SRC) $(filter-out src/worker/worker.c,$(wildcard src/worker/*.c)) \
-                src/signer/nats_callout.c $(LLHTTP_SRC)
+                src/signer/nats_callout.c
+# The code under test is compiled once, instrumented, into one archive that
+# every harness links (each takes only the objects it uses).
+FUZZ_OBJ     := $(FUZZ_LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o) \
+                $(patsubst $(LLHTTP_DIR)/%.c,$(FUZZ_OUT)/obj/llhttp/%.o,$(LLHTTP_SRC))
+FUZZ_LIB     := $(FUZZ_OUT)/libfuzzed.a
 
-$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
-	@mkdir -p $(FUZZ_OUT)
-	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+$(FUZZ_OUT)/obj/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(FUZZ_OUT)/obj/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%.d)
 
 fuzz-build:
 	$(MAKE) deps DEPS="$(BUILD_DEPS) clang libclang-rt-14-dev"
