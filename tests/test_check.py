@@ -244,3 +244,18 @@ def test_unit_checks_before_start_and_reload():
     assert pre[0] == "%s --check %s" % (binary, flags)
     assert reload[0] == pre[0]  # the check runs first; a failure stops the reload
     assert reload[1] == "/bin/kill -HUP $MAINPID"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to check as another --user")
+def test_web_dir_judged_as_the_server_user():
+    """Started as root, the check judges --web-dir as --user, who opens every
+    file in it: a folder only root can enter is refused, though root could."""
+    d = make_temp_dir()
+    db = os.path.join(d, "kez.db")
+    web = os.path.join(d, "web")
+    os.mkdir(web, 0o700)
+    os.chmod(web, 0o700)
+    assert_problem(check(["--db", db, "--web-dir", web, "--user", "nobody"]), 1,
+                   r"--web-dir: cannot serve .*Permission denied")
+    os.chmod(web, 0o755)
+    assert_ok(check(["--db", db, "--web-dir", web, "--user", "nobody"]))
