@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The longest field: a sigchain event's canonical bytes fit one IPC body. */
@@ -17,6 +18,50 @@ static const struct {
 	[ATTEST_REGISTRY_INSERT] = { "kez registry insert v1", 2 },
 	[ATTEST_SIGCHAIN_APPEND] = { "kez sigchain append v1", 2 },
 };
+
+/* HMAC-SHA256 keyed once and copied for each statement: fetching HMAC and
+ * SHA-256 and keying them anew took longer than the MAC itself. One key is
+ * kept (a process attests under one); attest_key_wipe drops it too. */
+static struct {
+	pthread_mutex_t lock;
+	uint8_t         key[ATTEST_KEY_LEN];
+	EVP_MAC_CTX    *keyed; /* NULL: none yet */
+} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void cache_drop_locked(void)
+{
+	EVP_MAC_CTX_free(cache.keyed);
+	cache.keyed = NULL;
+	OPENSSL_cleanse(cache.key, sizeof cache.key);
+}
+
+static EVP_MAC_CTX *keyed_new(const uint8_t key[ATTEST_KEY_LEN])
+{
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac); /* the context keeps its own reference */
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end() };
+	if (ctx && !EVP_MAC_init(ctx, key, ATTEST_KEY_LEN, params)) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* A fresh context keyed with k, to feed and finish; NULL when libcrypto fails. */
+static EVP_MAC_CTX *keyed_copy(const struct attest_key *k)
+{
+	pthread_mutex_lock(&cache.lock);
+	if (!cache.keyed || CRYPTO_memcmp(cache.key, k->bytes, sizeof cache.key) != 0) {
+		cache_drop_locked();
+		cache.keyed = keyed_new(k->bytes);
+		if (cache.keyed)
+			memcpy(cache.key, k->bytes, sizeof cache.key);
+	}
+	EVP_MAC_CTX *ctx = cache.keyed ? EVP_MAC_CTX_dup(cache.keyed) : NULL;
+	pthread_mutex_unlock(&cache.lock);
+	return ctx;
+}
 
 int attest_key_generate(struct attest_key *k)
 {
@@ -31,6 +76,9 @@ void attest_key_wipe(struct attest_key *k)
 {
 	OPENSSL_cleanse(k->bytes, sizeof k->bytes);
 	k->set = false;
+	pthread_mutex_lock(&cache.lock);
+	cache_drop_locked();
+	pthread_mutex_unlock(&cache.lock);
 }
 
 /* The statement fed to the MAC piece by piece: len8(label) || label, then
@@ -58,14 +106,11 @@ int attest_mac(const struct attest_key *k, enum attest_kind kind, const struct a
 {
 	if (!k || !k->set || (unsigned)kind >= ATTEST_KIND_COUNT || n != kinds[kind].fields)
 		return -1;
-	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_construct_end() };
+	EVP_MAC_CTX *ctx = keyed_copy(k);
 	size_t out_len = 0;
-	int ok = ctx && EVP_MAC_init(ctx, k->bytes, sizeof k->bytes, params) && feed(ctx, kind, fields, n) == 0 &&
-		 EVP_MAC_final(ctx, mac, &out_len, ATTEST_MAC_LEN) && out_len == ATTEST_MAC_LEN;
+	int ok = ctx && feed(ctx, kind, fields, n) == 0 && EVP_MAC_final(ctx, mac, &out_len, ATTEST_MAC_LEN) &&
+		 out_len == ATTEST_MAC_LEN;
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(hmac);
 	return ok ? 0 : -1;
 }
 
