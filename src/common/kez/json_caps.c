@@ -1,9 +1,26 @@
 #include "common/kez/json_caps.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #define TEXT_(n) #n
 #define TEXT(n)  TEXT_(n)
+
+/* The index of the quote that closes a string whose first byte is at i (or
+ * len): memchr finds the next quote, and a backslash before it means that
+ * quote may be escaped, so the scan goes on past the escaped byte. */
+static size_t string_end(const char *text, size_t len, size_t i)
+{
+	while (i < len) {
+		const char *quote = memchr(text + i, '"', len - i);
+		size_t end = quote ? (size_t)(quote - text) : len;
+		const char *escape = memchr(text + i, '\\', end - i);
+		if (!escape)
+			return end;
+		i = (size_t)(escape - text) + 2; /* the escaped byte; \uXXXX's digits need no care */
+	}
+	return len;
+}
 
 /* Only the structure counts: brackets open and close levels, and every
  * member or element is either the first thing in its container or follows a
@@ -38,9 +55,7 @@ enum json_caps_verdict json_caps_check(const char *text, size_t len)
 				return JSON_CAPS_TOO_MANY;
 			break;
 		case '"':
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++; /* the escaped byte; \uXXXX's digits need no care */
+			i = string_end(text, len, i + 1);
 			break;
 		default: break;
 		}

@@ -262,9 +262,15 @@ static enum api_error canonical_forms(json_t *root, size_t body_len, struct sigc
 	 * 6 times the body is more than any event needs. */
 	size_t max = body_len < (SIZE_MAX - 64) / 6 ? 6 * body_len + 64 : SIZE_MAX;
 	ev->payload_jcs.max = ev->event_jcs.max = max; /* a reused event keeps its memory */
+	/* The event's members are exactly kez, payload and signature (row 4),
+	 * which JCS orders so (k < p < s): its canonical form is put together
+	 * around the payload's, made once. */
+	struct buf *e = &ev->event_jcs;
 	if (jcs_serialize(json_object_get(root, "payload"), &ev->payload_jcs) < 0 ||
-	    jcs_serialize(root, &ev->event_jcs) < 0 ||
-	    sigchain_sha256(ev->event_jcs.data, ev->event_jcs.len, ev->f.hash) < 0)
+	    buf_append_str(e, "{\"kez\":") < 0 || jcs_serialize(json_object_get(root, "kez"), e) < 0 ||
+	    buf_append_str(e, ",\"payload\":") < 0 || buf_append(e, ev->payload_jcs.data, ev->payload_jcs.len) < 0 ||
+	    buf_append_str(e, ",\"signature\":") < 0 || jcs_serialize(json_object_get(root, "signature"), e) < 0 ||
+	    buf_putc(e, '}') < 0 || sigchain_sha256(e->data, e->len, ev->f.hash) < 0)
 		return API_INTERNAL;
 	json_t *sig = json_object_get(json_object_get(root, "signature"), "sig");
 	ev->sig_ok_text = hex_decode_lower(json_string_value(sig), json_string_length(sig), ev->sig, sizeof ev->sig) == 0;
