@@ -170,6 +170,52 @@ def register_users(port, n, seed_file):
     conn.close()
 
 
+def peer_rounds(work, binary, seconds, rounds):
+    """Registrations against another server of the same API (KEZ_BENCH_PEER:
+    its binary, taking --bind, --db, --server and --user as this one does),
+    rounds alternating with this one; durable = its 201s a second."""
+    from bench import DOMAIN, free_port, make_envelopes
+    import urllib.request
+    out = {"kez": [], "peer": []}
+    for r in range(rounds):
+        s = Server(work, "peer-kez%d" % r)
+        log("registrations beside the peer, round %d: kez-chat-server ..." % (r + 1))
+        out["kez"].append(registration_rate(s, work, "pk%d" % r, seconds, expected_rate=20000)["durable_per_s"])
+        s.stop()
+        os.unlink(s.db)
+        d = os.path.join(work, "peer%d" % r)
+        os.makedirs(d)
+        os.chmod(d, 0o777)  # the peer opens its database after it drops to --user
+        port = free_port()
+        args = [binary, "--bind", "127.0.0.1:%d" % port, "--db", os.path.join(d, "peer.db"), "--server", DOMAIN]
+        if os.geteuid() == 0:
+            args += ["--user", "nobody"]
+        log_file = open(os.path.join(d, "peer.log"), "wb")
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file)
+        try:
+            deadline = time.time() + 10
+            while True:
+                try:
+                    urllib.request.urlopen("http://127.0.0.1:%d/v1/healthz" % port, timeout=1).read()
+                    break
+                except OSError:
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise SystemExit("the peer did not start; see " + log_file.name)
+                    time.sleep(0.05)
+            log("registrations beside the peer, round %d: the peer ..." % (r + 1))
+            base = make_envelopes(work, "pp%d" % r, int(10000 * seconds * 1.3))
+            res = wrk("http://127.0.0.1:%d" % port, "post.lua", seconds, {"KEZ_BENCH_BODIES": base}, connections=64)
+            drop(base)
+            out["peer"].append((res["created"] or 0) / seconds)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+            log_file.close()
+        log("  kez %.0f/s, peer %.0f/s" % (out["kez"][-1], out["peer"][-1]))
+    out["name"] = os.environ.get("KEZ_BENCH_PEER_NAME") or binary
+    return out
+
+
 # The last commit before the verification work (libsodium, the thread pool,
 # batched callouts, the expanded issuer key): the storm's "before".
 PREVIOUS_COMMIT = "48eae85b2a9090dd7fca6a486db397bf3b07d412"
@@ -294,6 +340,9 @@ def run(work, seconds, quick, results):
             s.stop()
             os.unlink(s.db)
     results["reg_threads"] = reg
+    peer = os.environ.get("KEZ_BENCH_PEER")
+    if peer:
+        results["peer"] = peer_rounds(work, peer, seconds, 2 if quick else 3)
 
     # sigchain appends and chain GETs on a small registry and on a grown one,
     # both servers up at once and measured in alternating rounds (with
@@ -387,6 +436,22 @@ def report(r, w, fmt):
     w("")
     w("default / 1 thread: **%.2f×**." % (dflt / one if one else 0))
     w("")
+    pr = r.get("peer")
+    if pr:
+        k, p = sum(pr["kez"]) / len(pr["kez"]), sum(pr["peer"]) / len(pr["peer"])
+        w("## Registrations beside a peer server (`KEZ_BENCH_PEER`)")
+        w("")
+        w("%s, serving the same API, started on a fresh database; the same wrk script (wrk -t2 -c64) and fresh "
+          "`kezctl envelopes`, rounds alternating with this server (default threads, fresh registry); durable = "
+          "201s a second for the peer, entries added for this one." % pr["name"])
+        w("")
+        w("| round | kez-chat-server /s | peer /s |")
+        w("|---|---|---|")
+        for i, (a, b) in enumerate(zip(pr["kez"], pr["peer"])):
+            w("| %d | %.0f | %.0f |" % (i + 1, a, b))
+        w("")
+        w("kez-chat-server / peer: **%.2f×**." % (k / p if p else 0))
+        w("")
     c = r["chains"]
     small, grown = c["small"], c["grown"]
     reg_c = c["registrations_per_s"]
