@@ -296,6 +296,9 @@ def main():
         names = handles_of(s)
         log("writing %d files for nginx ..." % len(names))
         root = write_nginx_files(work, s, names)
+        # the 100 000 files' pages go to disk now, not during the rounds
+        os.sync()
+        time.sleep(2)
         nginx, nginx_port = start_nginx(work, root)
         results["handles"] = len(names)
         # every handle is <prefix><batch>x<part>x<i>: the Lua script needs a

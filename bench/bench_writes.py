@@ -364,6 +364,7 @@ def run(work, seconds, quick, results):
             out.write(body)
     for d, _, _ in os.walk(root):
         os.chmod(d, 0o755)
+    os.sync()  # the fill's and the files' pages go to disk before the rounds, not during them
     nginx, nport = start_nginx(work, root)
     servers = {"small": small, "grown": grown}
     rounds = {"registrations": [], "small": [], "grown": [], "nginx": []}
