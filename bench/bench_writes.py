@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from bench import BUILD, KEZCTL, ROOT, Server, log, registration_rate, start_nginx, wrk
+from bench import BUILD, KEZCTL, ROOT, Server, log, registration_rate, sample_openssl_verify, start_nginx, wrk
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import kez_client as kc  # noqa: E402  (the tests' own client: keys, envelopes, nkeys)
@@ -339,6 +339,7 @@ def run(work, seconds, quick, results):
                 results["verifier_tasks"] = len(os.listdir("/proc/%d/task" % s.processes()["verifier"]))
             s.stop()
             os.unlink(s.db)
+        sample_openssl_verify(results)
     results["reg_threads"] = reg
     peer = os.environ.get("KEZ_BENCH_PEER")
     if peer:
