@@ -20,8 +20,6 @@
 #include "kezctl/envelope_build.h"
 #include "kezctl/stdout_buffer.h"
 
-#define OUT_BUFFER_BYTES (1 << 20)
-
 #define MAX_COUNT        100000000L
 #define MAX_SKEW         1000000000L
 #define CHUNK_ENVELOPES  256
@@ -180,7 +178,7 @@ static int run(const struct command *self, int argc, char **argv)
 		return usage_error("envelopes: --prefix '%s' makes handles like '%s', which are not valid: 3 to 32 "
 				   "characters of a-z, 0-9, _ and -, the first a letter or digit", prefix, example);
 
-	if (stdout_buffer_large(OUT_BUFFER_BYTES) < 0)
+	if (stdout_buffer_large() < 0)
 		return KEZCTL_REFUSED;
 	struct batch b = {
 		.count = count, .skew = skew, .prefix = prefix, .server = server, .out = stdout,

@@ -21,8 +21,6 @@
 #include "kezctl/progress.h"
 #include "kezctl/stdout_buffer.h"
 
-#define OUT_BUFFER_BYTES (1 << 20)
-
 #define MAX_EVENTS  10000000L
 #define MAX_CHAINS  100000L
 #define MAX_SKEW    1000000000L
@@ -104,7 +102,7 @@ static int run(const struct command *self, int argc, char **argv)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t base_ms = ((int64_t)ts.tv_sec + skew) * 1000 - count;
-	if (status == KEZCTL_OK && stdout_buffer_large(OUT_BUFFER_BYTES) < 0)
+	if (status == KEZCTL_OK && stdout_buffer_large() < 0)
 		status = KEZCTL_REFUSED;
 	struct buf line;
 	buf_init(&line, EVENT_MAX);

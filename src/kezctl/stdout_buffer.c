@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int stdout_buffer_large(size_t bytes)
+#define BLOCK_BYTES (1 << 20)
+
+int stdout_buffer_large(void)
 {
-	char *block = malloc(bytes);
-	if (!block || setvbuf(stdout, block, _IOFBF, bytes) != 0) {
+	char *block = malloc(BLOCK_BYTES);
+	if (!block || setvbuf(stdout, block, _IOFBF, BLOCK_BYTES) != 0) {
 		free(block);
 		fprintf(stderr, "kezctl: cannot set up the output buffer\n");
 		return -1;

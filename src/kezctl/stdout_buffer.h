@@ -4,10 +4,8 @@
 #ifndef KEZCTL_STDOUT_BUFFER_H
 #define KEZCTL_STDOUT_BUFFER_H
 
-#include <stddef.h>
-
 /* Before anything is written to stdout. The block stays stdout's until the
  * process exits. 0, or -1 after saying why on stderr. */
-int stdout_buffer_large(size_t bytes);
+int stdout_buffer_large(void);
 
 #endif

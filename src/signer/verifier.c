@@ -73,14 +73,21 @@ static int dispatch(void *arg, struct ipc_channel *ch, const struct ipc_header *
 	return 0;
 }
 
+/* Sends a finished job's answer, unless its link went (or was reused)
+ * since the request came; frees the job. */
+static void deliver(struct verifier *v, struct pool_job *j)
+{
+	if (j->ok == 0 && peer_set_live(&v->links, j->link) && v->link_gen[j->link] == j->link_gen)
+		send_answer(v, j->link, j->type, j->id, &j->reply);
+	verify_pool_job_free(j);
+}
+
 static void take_answers(struct verifier *v)
 {
 	struct pool_job *j = verify_pool_take_done(&v->pool);
 	while (j) {
 		struct pool_job *next = j->next;
-		if (j->ok == 0 && peer_set_live(&v->links, j->link) && v->link_gen[j->link] == j->link_gen)
-			send_answer(v, j->link, j->type, j->id, &j->reply);
-		verify_pool_job_free(j);
+		deliver(v, j);
 		j = next;
 	}
 }
@@ -92,11 +99,8 @@ static bool answer_one_queued(struct verifier *v)
 	struct pool_job *j = verify_pool_take_todo(&v->pool);
 	if (!j)
 		return false;
-	uint16_t type = 0;
-	if (answer_request(&v->core, j->type, j->id, j->body, j->len, &type, &j->reply) == 0 &&
-	    peer_set_live(&v->links, j->link) && v->link_gen[j->link] == j->link_gen)
-		send_answer(v, j->link, type, j->id, &j->reply);
-	verify_pool_job_free(j);
+	verify_pool_answer(&v->core, j);
+	deliver(v, j);
 	return true;
 }
 

@@ -9,6 +9,13 @@
 #include "common/base/log.h"
 #include "common/proc/ipc.h"
 
+void verify_pool_answer(struct answer_core *core, struct pool_job *j)
+{
+	uint16_t reply_type = 0;
+	j->ok = answer_request(core, j->type, j->id, j->body, j->len, &reply_type, &j->reply);
+	j->type = reply_type;
+}
+
 static void *thread_main(void *arg)
 {
 	struct verify_pool *p = arg;
@@ -28,9 +35,7 @@ static void *thread_main(void *arg)
 			p->todo_tail = NULL;
 		pthread_mutex_unlock(&p->lock);
 
-		uint16_t reply_type = 0;
-		j->ok = answer_request(p->core, j->type, j->id, j->body, j->len, &reply_type, &j->reply);
-		j->type = reply_type;
+		verify_pool_answer(p->core, j);
 		j->next = NULL;
 
 		pthread_mutex_lock(&p->lock);

@@ -62,6 +62,9 @@ struct pool_job *verify_pool_take_done(struct verify_pool *p);
 /* Takes the oldest queued request for the caller to answer itself (it is
  * no longer outstanding); NULL when none waits. */
 struct pool_job *verify_pool_take_todo(struct verify_pool *p);
+/* Computes j's answer (j->ok, j->type and j->reply), as every verifying
+ * thread does. */
+void verify_pool_answer(struct answer_core *core, struct pool_job *j);
 void verify_pool_job_free(struct pool_job *j);
 bool verify_pool_full(struct verify_pool *p);
 

@@ -309,6 +309,12 @@ void connection_resume(struct worker *w, struct connection *c)
 	drive(w, c);
 }
 
+void connection_resume_with_error(struct worker *w, struct connection *c, enum api_error e, const char *detail)
+{
+	response_error(w, c, e, detail);
+	connection_resume(w, c);
+}
+
 static void timed_out(struct deadline_entry *d, void *arg)
 {
 	struct worker *w = arg;

@@ -19,6 +19,9 @@ struct connection *connection_from_tag(struct worker *w, uint64_t tag);
 void connection_on_event(struct worker *w, struct connection *c, uint32_t events);
 /* Continues after a response was produced asynchronously. */
 void connection_resume(struct worker *w, struct connection *c);
+/* Answers a waiting request with the error (response_error), then
+ * continues as connection_resume. */
+void connection_resume_with_error(struct worker *w, struct connection *c, enum api_error e, const char *detail);
 /* Closes and takes c off every list. */
 void connection_close(struct worker *w, struct connection *c);
 /* Continues connections that had to yield the CPU to others. */

@@ -51,8 +51,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 {
 	(void)stage;
 	(void)why;
-	response_error(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
-	connection_resume(w, c);
+	connection_resume_with_error(w, c, API_UNAVAILABLE, "the verifier did not answer in time; try again shortly");
 }
 
 static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,

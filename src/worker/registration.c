@@ -52,12 +52,6 @@ void registration_free(struct worker *w)
 	w->registrations = NULL;
 }
 
-static void answer_error(struct worker *w, struct connection *c, enum api_error e, const char *detail)
-{
-	response_error(w, c, e, detail);
-	connection_resume(w, c);
-}
-
 void registration_start(struct worker *w, struct connection *c)
 {
 	if (!rate_limit_admit(w, c))
@@ -75,12 +69,12 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 		memcpy(detail, v->detail, sizeof detail);
 		detail[sizeof detail - 1] = '\0';
 		enum api_error e = v->error < API_ERROR_COUNT ? (enum api_error)v->error : API_INTERNAL;
-		answer_error(w, c, e, detail);
+		connection_resume_with_error(w, c, e, detail);
 		return;
 	}
 	if (v->handle_len > HANDLE_MAX_LEN || !handle_is_valid(v->handle, v->handle_len)) {
 		log_error("the verifier answered with an invalid handle");
-		answer_error(w, c, API_INTERNAL, NULL);
+		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 		return;
 	}
 	struct verified *r = &w->registrations->slots[c->slot];
@@ -102,14 +96,14 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 	struct pending_message m = { .peer = PEER_WRITER, .stage = STAGE_INSERT, .type = IPC_INSERT_REQUEST,
 				     .retry_flags = IPC_FLAG_RETRY, .head = &rq, .head_len = sizeof rq, .ops = &ops };
 	if (pending_start(w, c, &m) < 0)
-		answer_error(w, c, API_UNAVAILABLE, "the registry is overloaded; try again shortly");
+		connection_resume_with_error(w, c, API_UNAVAILABLE, "the registry is overloaded; try again shortly");
 }
 
 static void on_inserted(struct worker *w, struct connection *c, const struct ipc_insert_reply *ir)
 {
 	if (ir->error != API_OK) {
 		enum api_error e = ir->error < API_ERROR_COUNT ? (enum api_error)ir->error : API_INTERNAL;
-		answer_error(w, c, e, NULL);
+		connection_resume_with_error(w, c, e, NULL);
 		return;
 	}
 	const struct verified *v = &w->registrations->slots[c->slot];
@@ -123,7 +117,7 @@ static void on_inserted(struct worker *w, struct connection *c, const struct ipc
 	buf_init(&body, RECORD_JSON_MAX);
 	if (render_record(w->cfg, &body, &rec) < 0) {
 		buf_free(&body);
-		answer_error(w, c, API_INTERNAL, NULL);
+		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 		return;
 	}
 	log_info("registered %s", v->handle);
@@ -149,7 +143,7 @@ static void on_reply(struct worker *w, struct connection *c, unsigned stage, con
 		on_inserted(w, c, &r);
 	} else {
 		log_warn("unexpected message type %u (%zu bytes) for a registration", h->type, len);
-		answer_error(w, c, API_INTERNAL, NULL);
+		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 	}
 }
 
@@ -160,7 +154,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 	if (inserting && why == PENDING_TIMED_OUT)
 		log_warn("registration of '%s' got no answer from the writer in time",
 			 w->registrations->slots[c->slot].handle);
-	answer_error(w, c, API_UNAVAILABLE,
+	connection_resume_with_error(w, c, API_UNAVAILABLE,
 		     inserting ? "the registry did not answer in time; look the handle up before trying again"
 			       : "the verifier did not answer in time; try again shortly");
 }

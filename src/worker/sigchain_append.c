@@ -44,12 +44,6 @@ void sigchain_append_free(struct worker *w)
 	w->chain_appends = NULL;
 }
 
-static void answer_error(struct worker *w, struct connection *c, enum api_error e, const char *detail)
-{
-	response_error(w, c, e, detail);
-	connection_resume(w, c);
-}
-
 void sigchain_append_start(struct worker *w, struct connection *c)
 {
 	if (!rate_limit_admit(w, c))
@@ -77,13 +71,13 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 		char detail[IPC_DETAIL_MAX];
 		memcpy(detail, v->detail, sizeof detail);
 		detail[sizeof detail - 1] = '\0';
-		answer_error(w, c, v->error < API_ERROR_COUNT ? (enum api_error)v->error : API_INTERNAL, detail);
+		connection_resume_with_error(w, c, v->error < API_ERROR_COUNT ? (enum api_error)v->error : API_INTERNAL, detail);
 		return;
 	}
 	struct sigchain_fields *f = &w->chain_appends->slots[c->slot];
 	if (event_len == 0 || sigchain_fields_decode(v->fields, f) < 0) {
 		log_error("the verifier answered with an event that cannot be stored");
-		answer_error(w, c, API_INTERNAL, NULL);
+		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 		return;
 	}
 	struct ipc_append_request rq;
@@ -95,7 +89,7 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 				     .head = &rq, .head_len = sizeof rq, .tail = event, .tail_len = event_len,
 				     .ops = &ops };
 	if (pending_start(w, c, &m) < 0)
-		answer_error(w, c, API_UNAVAILABLE, "the sigchain store is overloaded; try again shortly");
+		connection_resume_with_error(w, c, API_UNAVAILABLE, "the sigchain store is overloaded; try again shortly");
 }
 
 /* The chain now, as an error body's members say it. */
@@ -128,7 +122,7 @@ static void on_appended(struct worker *w, struct connection *c, const struct ipc
 		return;
 	}
 	if (e != API_OK) {
-		answer_error(w, c, e, detail);
+		connection_resume_with_error(w, c, e, detail);
 		return;
 	}
 	const struct sigchain_fields *f = &w->chain_appends->slots[c->slot];
@@ -161,7 +155,7 @@ static void on_reply(struct worker *w, struct connection *c, unsigned stage, con
 		on_appended(w, c, &r);
 	} else {
 		log_warn("unexpected message type %u (%zu bytes) for a sigchain append", h->type, len);
-		answer_error(w, c, API_INTERNAL, NULL);
+		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 	}
 }
 
@@ -169,7 +163,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 {
 	(void)why;
 	bool appending = stage == STAGE_APPEND;
-	answer_error(w, c, API_UNAVAILABLE,
+	connection_resume_with_error(w, c, API_UNAVAILABLE,
 		     appending ? "the sigchain store did not answer in time; look the chain up before trying again"
 			       : "the verifier did not answer in time; try again shortly");
 }

@@ -1,4 +1,5 @@
 /* The shared counters (metrics.h) as Prometheus text: every block summed. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "common/base/buf.h"
@@ -67,6 +68,25 @@ static int put_histogram(struct buf *out, const char *name, const char *labels, 
 			  (double)s->sum * sum_scale, name, open, plain, close, (unsigned long long)s->count);
 }
 
+/* Time histograms kept per label value (`field`: an array of n in every
+ * block), each summed over the blocks and written as one series. */
+static int put_time_series(struct buf *out, const struct metrics_region *m, const char *name, const char *label,
+			   const char *const *values, unsigned n, size_t field)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		struct histogram_sum s = { 0 };
+		for (unsigned b = 0; b < m->n_blocks; b++) {
+			const struct metrics_histogram *series = (const void *)((const char *)&m->blocks[b] + field);
+			sum_histogram(&s, &series[i], METRICS_TIME_BUCKETS);
+		}
+		char labels[64];
+		snprintf(labels, sizeof labels, "%s=\"%s\",", label, values[i]);
+		rc = put_histogram(out, name, labels, &s, metrics_time_bounds, METRICS_TIME_BUCKETS, 1e-9);
+	}
+	return rc;
+}
+
 static int render_http(const struct metrics_region *m, struct buf *out)
 {
 	int rc = head(out, "kez_http_requests_total", "counter", "HTTP responses sent, by route and status.");
@@ -85,15 +105,9 @@ static int render_http(const struct metrics_region *m, struct buf *out)
 	if (rc == 0)
 		rc = head(out, "kez_http_request_duration_seconds", "histogram",
 			  "Time from a request's complete head to its response, by route.");
-	for (unsigned r = 0; r < MR_COUNT && rc == 0; r++) {
-		struct histogram_sum s = { 0 };
-		for (unsigned b = 0; b < m->n_blocks; b++)
-			sum_histogram(&s, &m->blocks[b].http_time[r], METRICS_TIME_BUCKETS);
-		char labels[64];
-		snprintf(labels, sizeof labels, "route=\"%s\",", route_names[r]);
-		rc = put_histogram(out, "kez_http_request_duration_seconds", labels, &s, metrics_time_bounds,
-				   METRICS_TIME_BUCKETS, 1e-9);
-	}
+	if (rc == 0)
+		rc = put_time_series(out, m, "kez_http_request_duration_seconds", "route", route_names, MR_COUNT,
+				     offsetof(struct metrics_block, http_time));
 	return rc;
 }
 
@@ -117,15 +131,9 @@ static int render_backends(const struct metrics_region *m, struct buf *out)
 {
 	int rc = head(out, "kez_verification_duration_seconds", "histogram",
 		      "Time the verifier took per request, by kind.");
-	for (unsigned k = 0; k < MV_COUNT && rc == 0; k++) {
-		struct histogram_sum s = { 0 };
-		for (unsigned b = 0; b < m->n_blocks; b++)
-			sum_histogram(&s, &m->blocks[b].verify_time[k], METRICS_TIME_BUCKETS);
-		char labels[64];
-		snprintf(labels, sizeof labels, "kind=\"%s\",", kind_names[k]);
-		rc = put_histogram(out, "kez_verification_duration_seconds", labels, &s, metrics_time_bounds,
-				   METRICS_TIME_BUCKETS, 1e-9);
-	}
+	if (rc == 0)
+		rc = put_time_series(out, m, "kez_verification_duration_seconds", "kind", kind_names, MV_COUNT,
+				     offsetof(struct metrics_block, verify_time));
 	struct histogram_sum batch = { 0 }, commit = { 0 };
 	for (unsigned b = 0; b < m->n_blocks; b++) {
 		sum_histogram(&batch, &m->blocks[b].batch_size, METRICS_BATCH_BUCKETS);
