@@ -63,8 +63,11 @@ static int read_seeds(const char *path, struct user **out, size_t *n)
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 1024;
 			struct user *grown = realloc(*out, cap * sizeof **out);
-			if (!grown)
-				break;
+			if (!grown) {
+				fprintf(stderr, "nats-storm: out of memory at line %zu of %s\n", *n + 1, path);
+				fclose(f);
+				return -1;
+			}
 			*out = grown;
 		}
 		struct user *u = &(*out)[*n];
