@@ -1,32 +1,36 @@
 #include "probes/forged_append.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/kez/api_error.h"
 #include "common/kez/key_text.h"
 #include "common/kez/sigchain_event.h"
 #include "common/proc/ipc_drain.h"
+#include "probes/writer_answers.h"
 
-#define PROBE_WAIT_MS 3000
 /* An id whose slot part no connection has: a late answer is ignored. */
 #define PROBE_ID 0xfffffffe00000000ull
+
+struct probe_state {
+	int     answered;
+	int32_t error; /* -1: no answer yet */
+};
 
 static int on_reply(void *arg, struct ipc_channel *ch, const struct ipc_header *h, const void *body, size_t len)
 {
 	(void)ch;
 	(void)len;
-	int32_t *error = arg;
-	if (h->type != IPC_APPEND_REPLY || h->id != PROBE_ID || *error >= 0)
+	struct probe_state *p = arg;
+	if (h->type != IPC_APPEND_REPLY || h->id != PROBE_ID || p->answered)
 		return 0;
 	struct ipc_append_reply r;
 	memcpy(&r, body, sizeof r);
-	*error = (int32_t)(r.error < API_ERROR_COUNT ? r.error : API_INTERNAL);
+	p->error = (int32_t)(r.error < API_ERROR_COUNT ? r.error : API_INTERNAL);
+	p->answered = 1;
 	return 1;
 }
 
@@ -54,12 +58,12 @@ void probe_forged_append(const struct child_context *ctx, struct ipc_channel *to
 {
 	if (!getenv("KEZ_TEST_PROBE") || ctx->index != 1)
 		return;
-	int32_t error = -1;
+	struct probe_state p = { .answered = 0, .error = -1 };
 	uint8_t chain[32];
 	char hex[65];
 	struct ipc_receiver rx;
 	if (getrandom(chain, sizeof chain, 0) != (ssize_t)sizeof chain ||
-	    ipc_receiver_init(&rx, IPC_ROLE_WORKER, on_reply, &error) < 0) {
+	    ipc_receiver_init(&rx, IPC_ROLE_WORKER, on_reply, &p) < 0) {
 		log_info("probe worker: forged append: could not start");
 		return;
 	}
@@ -69,22 +73,9 @@ void probe_forged_append(const struct child_context *ctx, struct ipc_channel *to
 		ipc_receiver_free(&rx);
 		return;
 	}
-	long long deadline = monotonic_ms() + PROBE_WAIT_MS;
-	while (error < 0) {
-		(void)ipc_flush(to_writer);
-		if (ipc_drain(&rx, to_writer, 0) == IPC_DRAIN_GONE)
-			break;
-		long long left = deadline - monotonic_ms();
-		if (error >= 0 || left <= 0)
-			break;
-		struct pollfd pfd = { .fd = to_writer->fd, .events = POLLIN };
-		(void)poll(&pfd, 1, (int)left);
-	}
-	if (error < 0)
-		log_info("probe worker: forged append: %s no answer", hex);
-	else if (error == API_OK)
-		log_info("probe worker: forged append: %s stored", hex);
-	else
-		log_info("probe worker: forged append: %s refused (%s)", hex, api_error_info((enum api_error)error)->code);
+	probe_await_answers(&rx, to_writer, &p.answered, 1);
+	char outcome[128];
+	probe_describe(outcome, sizeof outcome, hex, p.error);
+	log_info("probe worker: forged append: %s", outcome);
 	ipc_receiver_free(&rx);
 }

@@ -1,17 +1,15 @@
 #include "probes/forged_insert.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "common/base/clock.h"
 #include "common/base/log.h"
 #include "common/kez/api_error.h"
 #include "common/proc/ipc_drain.h"
+#include "probes/writer_answers.h"
 
-#define PROBE_WAIT_MS 3000
 /* Ids whose slot part no connection has: a late answer is ignored. */
 #define PROBE_ID_BASE 0xffffffff00000000ull
 
@@ -45,16 +43,6 @@ static int forge(struct ipc_channel *ch, unsigned i, const char *handle, bool ze
 	return ipc_send(ch, IPC_INSERT_REQUEST, 0, PROBE_ID_BASE + i, &rq, sizeof rq);
 }
 
-static void describe(char *out, size_t cap, const char *handle, int32_t error)
-{
-	if (error < 0)
-		snprintf(out, cap, "%s no answer", handle);
-	else if (error == API_OK)
-		snprintf(out, cap, "%s stored", handle);
-	else
-		snprintf(out, cap, "%s refused (%s)", handle, api_error_info((enum api_error)error)->code);
-}
-
 void probe_forged_insert(const struct child_context *ctx, struct ipc_channel *to_writer)
 {
 	if (!getenv("KEZ_TEST_PROBE") || ctx->index != 1)
@@ -67,20 +55,10 @@ void probe_forged_insert(const struct child_context *ctx, struct ipc_channel *to
 		ipc_receiver_free(&rx);
 		return;
 	}
-	long long deadline = monotonic_ms() + PROBE_WAIT_MS;
-	while (p.answered < 2) {
-		(void)ipc_flush(to_writer);
-		if (ipc_drain(&rx, to_writer, 0) == IPC_DRAIN_GONE)
-			break;
-		long long left = deadline - monotonic_ms();
-		if (p.answered >= 2 || left <= 0)
-			break;
-		struct pollfd pfd = { .fd = to_writer->fd, .events = POLLIN };
-		(void)poll(&pfd, 1, (int)left);
-	}
+	probe_await_answers(&rx, to_writer, &p.answered, 2);
 	char a[64], b[64];
-	describe(a, sizeof a, "admin", p.error[0]);
-	describe(b, sizeof b, PROBE_FORGED_HANDLE, p.error[1]);
+	probe_describe(a, sizeof a, "admin", p.error[0]);
+	probe_describe(b, sizeof b, PROBE_FORGED_HANDLE, p.error[1]);
 	log_info("probe worker: forged insert: %s, %s", a, b);
 	ipc_receiver_free(&rx);
 }

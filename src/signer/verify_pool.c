@@ -16,6 +16,19 @@ void verify_pool_answer(struct answer_core *core, struct pool_job *j)
 	j->type = reply_type;
 }
 
+/* The oldest queued job, off the list; NULL when none waits. p->lock held. */
+static struct pool_job *pop_todo_locked(struct verify_pool *p)
+{
+	struct pool_job *j = p->todo;
+	if (j) {
+		p->todo = j->next;
+		if (!p->todo)
+			p->todo_tail = NULL;
+		j->next = NULL;
+	}
+	return j;
+}
+
 static void *thread_main(void *arg)
 {
 	struct verify_pool *p = arg;
@@ -29,14 +42,10 @@ static void *thread_main(void *arg)
 		/* (the cond is shared with the start-up wait: a wake-up may be for it) */
 		if (p->stopping)
 			break;
-		struct pool_job *j = p->todo;
-		p->todo = j->next;
-		if (!p->todo)
-			p->todo_tail = NULL;
+		struct pool_job *j = pop_todo_locked(p);
 		pthread_mutex_unlock(&p->lock);
 
 		verify_pool_answer(p->core, j);
-		j->next = NULL;
 
 		pthread_mutex_lock(&p->lock);
 		bool was_empty = p->done == NULL;
@@ -161,14 +170,9 @@ struct pool_job *verify_pool_take_done(struct verify_pool *p)
 struct pool_job *verify_pool_take_todo(struct verify_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	struct pool_job *j = p->todo;
-	if (j) {
-		p->todo = j->next;
-		if (!p->todo)
-			p->todo_tail = NULL;
-		j->next = NULL;
+	struct pool_job *j = pop_todo_locked(p);
+	if (j)
 		p->outstanding--;
-	}
 	pthread_mutex_unlock(&p->lock);
 	return j;
 }
