@@ -154,7 +154,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 	if (inserting && why == PENDING_TIMED_OUT)
 		log_warn("registration of '%s' got no answer from the writer in time",
 			 w->registrations->slots[c->slot].handle);
-	connection_resume_with_error(w, c, API_UNAVAILABLE,
-		     inserting ? "the registry did not answer in time; look the handle up before trying again"
-			       : "the verifier did not answer in time; try again shortly");
+	const char *why_text = inserting ? "the registry did not answer in time; look the handle up before trying again"
+					 : "the verifier did not answer in time; try again shortly";
+	connection_resume_with_error(w, c, API_UNAVAILABLE, why_text);
 }

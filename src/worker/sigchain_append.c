@@ -71,7 +71,8 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 		char detail[IPC_DETAIL_MAX];
 		memcpy(detail, v->detail, sizeof detail);
 		detail[sizeof detail - 1] = '\0';
-		connection_resume_with_error(w, c, v->error < API_ERROR_COUNT ? (enum api_error)v->error : API_INTERNAL, detail);
+		enum api_error e = v->error < API_ERROR_COUNT ? (enum api_error)v->error : API_INTERNAL;
+		connection_resume_with_error(w, c, e, detail);
 		return;
 	}
 	struct sigchain_fields *f = &w->chain_appends->slots[c->slot];
@@ -163,7 +164,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 {
 	(void)why;
 	bool appending = stage == STAGE_APPEND;
-	connection_resume_with_error(w, c, API_UNAVAILABLE,
-		     appending ? "the sigchain store did not answer in time; look the chain up before trying again"
-			       : "the verifier did not answer in time; try again shortly");
+	const char *why_text = appending ? "the sigchain store did not answer in time; look the chain up before trying again"
+					 : "the verifier did not answer in time; try again shortly";
+	connection_resume_with_error(w, c, API_UNAVAILABLE, why_text);
 }
