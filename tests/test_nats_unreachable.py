@@ -2,7 +2,6 @@
 trying in the background, a SIGTERM still stops the whole server at once, and
 once the broker is up the callout serves without a restart."""
 import os
-import re
 import signal
 import subprocess
 import time

@@ -1,8 +1,9 @@
 """The verifier's verification threads (--verifier-threads N: its loop
-thread and N - 1 more): as many as asked, every one under the verifier's seccomp filter, and the same answers
-from one thread and from four -- for registrations, sigchain appends and
-NATS callouts, one at a time and many at once (answers come back in the
-order they finish; the ids must still match them)."""
+thread and N - 1 more): as many as asked, every one under the verifier's
+seccomp filter, and the same answers from one thread and from four -- for
+registrations, sigchain appends and NATS callouts, one at a time and many
+at once (answers come back in the order they finish; the ids must still
+match them)."""
 import concurrent.futures
 import json
 import os
