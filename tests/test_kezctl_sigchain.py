@@ -10,7 +10,6 @@ import subprocess
 import threading
 
 import pytest
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from conftest import BUILD, SLOW

@@ -12,7 +12,7 @@ import pytest
 
 import kez_client as kc
 import sigchain_client as sc
-from conftest import SERVER_BIN, SLOW, TITLE_PREFIX, Server, make_temp_dir, user_args, wait_for
+from conftest import SERVER_BIN, SLOW, Server, make_temp_dir, user_args, wait_for
 
 SAMPLE = re.compile(r'^([a-z_]+)(?:\{([^}]*)\})? (\S+)$')
 

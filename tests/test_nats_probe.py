@@ -6,8 +6,6 @@ import os
 import re
 import subprocess
 
-import pytest
-
 from conftest import BUILD, ROOT, Server, make_temp_dir, wait_for
 
 HOOKS_BIN = os.path.join(ROOT, "build", "hooks", "kez-chat-server")
