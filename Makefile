@@ -202,15 +202,18 @@ fuzz-build:
 	$(MAKE) $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
 
 fuzz: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@set -e; rm -f $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* $(FUZZ_OUT)/oom-*; \
+	for t in $(FUZZ_TARGETS); do \
 	  mkdir -p fuzz/corpus/$$t fuzz/regressions/$$t $(FUZZ_OUT)/corpus/$$t; \
 	  if [ -n "$$(ls fuzz/regressions/$$t)" ]; then $(FUZZ_OUT)/fuzz_$$t fuzz/regressions/$$t/* >/dev/null 2>&1 \
 	    || { echo "fuzz_$$t: a regression input fails again"; exit 1; }; fi; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=$(FUZZ_OUT)/ \
-	    $(FUZZ_OUT)/corpus/$$t fuzz/corpus/$$t 2>&1 | grep -E "^(Done|INFO: Running|#[0-9]+ *DONE)|ERROR|SUMMARY" || true; \
-	  if ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* >/dev/null 2>&1; then \
-	    echo "fuzz_$$t found a problem: $$(ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* 2>/dev/null)"; exit 1; fi; \
+	  rc=0; $(FUZZ_OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -artifact_prefix=$(FUZZ_OUT)/ \
+	    $(FUZZ_OUT)/corpus/$$t fuzz/corpus/$$t >$(FUZZ_OUT)/fuzz_$$t.log 2>&1 || rc=$$?; \
+	  grep -E "^(Done|INFO: Running|#[0-9]+ *DONE)|ERROR|SUMMARY" $(FUZZ_OUT)/fuzz_$$t.log || true; \
+	  found="$$(ls $(FUZZ_OUT)/crash-* $(FUZZ_OUT)/leak-* $(FUZZ_OUT)/timeout-* $(FUZZ_OUT)/oom-* 2>/dev/null || true)"; \
+	  if [ "$$rc" -ne 0 ] || [ -n "$$found" ]; then \
+	    echo "fuzz_$$t found a problem (exit status $$rc): $$found; its log: $(FUZZ_OUT)/fuzz_$$t.log"; exit 1; fi; \
 	done; echo "fuzz: no crashes"
 
 install: build
