@@ -102,7 +102,10 @@ def test_seccomp_filter_is_loaded(server):
 def test_nats_client_cannot_open_seed_files(monkeypatch):
     """The nats client parses the broker's traffic: Landlock keeps it to the
     registry and the resolver's and TLS's system files, so the issuer seed
-    (readable by its user) is refused, and the callout still works."""
+    (readable by its user) is refused, and the callout still works. Its
+    link to the verifier is known as the nats client's: a worker's requests
+    (a registration's or an event's verification) sent on it get no answer,
+    only the verifier's note that they came from the wrong sender."""
     import conftest
     from test_nats import NATS_SERVER, Stack
     assert os.path.exists(NATS_SERVER), "run tools/fetch-nats-server.sh (make test does)"
@@ -115,6 +118,13 @@ def test_nats_client_cannot_open_seed_files(monkeypatch):
         assert p["open seed file"] == "Permission denied", p
         assert p["open /etc/passwd"] == "Permission denied", p
         assert p["open registry for writing"] != "opened", p
+        assert wait_for(lambda: "probe nats: event verify request" in st.kez.log(), 10), st.kez.log()
+        p = probe_lines(st.kez, "nats")
+        assert p["verify request"] == "no answer", p
+        assert p["event verify request"] == "no answer", p
+        log = st.kez.log()
+        assert "dropped a message from the nats client: VERIFY_REQUEST" in log, log
+        assert "dropped a message from the nats client: EVENT_VERIFY_REQUEST" in log, log
         _, seed = st.user("natslandlocked")
         r = st.probe(seed)
         assert "connected" in r.stdout, r.stdout

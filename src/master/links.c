@@ -31,7 +31,7 @@ void link_free(struct supervisor *sv, int i)
 	sv->links[i].in_use = false;
 }
 
-int link_new(struct supervisor *sv, unsigned links)
+int link_new(struct supervisor *sv, unsigned links, unsigned role)
 {
 	for (unsigned i = 0; i < sv->n_links; i++) {
 		struct link *l = &sv->links[i];
@@ -45,6 +45,7 @@ int link_new(struct supervisor *sv, unsigned links)
 				link_close_ends(l);
 				return -1;
 			}
+		l->role = role;
 		l->in_use = true;
 		return (int)i;
 	}

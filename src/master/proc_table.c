@@ -1,5 +1,7 @@
 #include "master/proc_table.h"
 
+#include "common/proc/ipc.h"
+
 static bool with_nats_url(const struct config *cfg)
 {
 	return cfg->nats_url != NULL;
@@ -28,13 +30,14 @@ const struct proc_def proc_table[] = {
 		.sandbox = SANDBOX_VERIFIER, .keeps = KEEP_SIGNING_SEEDS | KEEP_ATTEST_KEY, .ready = verifier_ready,
 	},
 	{
-		.name = "nats", .entry = nats_client_run, .links = LINK_VERIFIER, .hub = NO_HUB,
-		.sandbox = SANDBOX_NATS, .keeps = KEEP_SERVICE_SEED | KEEP_NATS_PASSWORD,
+		.name = "nats", .entry = nats_client_run, .links = LINK_VERIFIER, .ipc_role = IPC_ROLE_NATS,
+		.hub = NO_HUB, .sandbox = SANDBOX_NATS, .keeps = KEEP_SERVICE_SEED | KEEP_NATS_PASSWORD,
 		.wanted = with_nats_url,
 	},
 	{
 		.name = "worker", .entry = worker_run, .links = LINK_LISTENER | LINK_VERIFIER | LINK_WRITER,
-		.hub = NO_HUB, .sandbox = SANDBOX_WORKER, .per_worker = true, .reloaded = true,
+		.ipc_role = IPC_ROLE_WORKER, .hub = NO_HUB, .sandbox = SANDBOX_WORKER, .per_worker = true,
+		.reloaded = true,
 	},
 };
 

@@ -35,6 +35,7 @@ struct proc_def {
 	const char       *name;
 	int             (*entry)(const struct child_context *ctx);
 	unsigned          links;   /* LINK_* */
+	unsigned          ipc_role; /* enum ipc_role: what the hubs see at the far end of its links */
 	int               hub;     /* the hub it is (enum hub), or NO_HUB */
 	enum sandbox_role sandbox;
 	unsigned          keeps;   /* KEEP_* */

@@ -17,8 +17,9 @@
  * that process lives: a respawned hub takes over the same sockets, and
  * nothing queued in them is lost. */
 struct link {
-	int  end[N_HUBS][2]; /* [hub][0] the process's end, [hub][1] the hub's; -1: none */
-	bool in_use;
+	int      end[N_HUBS][2]; /* [hub][0] the process's end, [hub][1] the hub's; -1: none */
+	unsigned role;           /* enum ipc_role of the process: the hubs hold its messages to it */
+	bool     in_use;
 };
 
 struct slot {
@@ -62,7 +63,7 @@ struct supervisor {
 
 /* links.c */
 void close_if_open(int fd);
-int  link_new(struct supervisor *sv, unsigned links); /* index, or -1 after logging */
+int  link_new(struct supervisor *sv, unsigned links, unsigned role); /* index, or -1 after logging */
 void link_free(struct supervisor *sv, int i);
 void link_close_ends(struct link *l);
 

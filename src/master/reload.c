@@ -11,7 +11,7 @@
 static void hand_to_hubs(struct supervisor *sv, const struct link *l)
 {
 	for (int h = 0; h < N_HUBS; h++)
-		if (l->end[h][1] >= 0 && ipc_send_fd(sv->control[h][0], l->end[h][1]) < 0)
+		if (l->end[h][1] >= 0 && ipc_send_fd(sv->control[h][0], l->end[h][1], l->role) < 0)
 			log_warn("reload: a hub is restarting; it will pick the new link up");
 }
 
@@ -22,7 +22,7 @@ void reload(struct supervisor *sv)
 		struct slot *s = &sv->slots[i];
 		if (!s->used || !s->def->reloaded || s->draining)
 			continue;
-		int link = link_new(sv, s->def->links);
+		int link = link_new(sv, s->def->links, s->def->ipc_role);
 		if (link < 0)
 			break;
 		hand_to_hubs(sv, &sv->links[link]);

@@ -49,13 +49,15 @@ static void close_foreign_fds(const struct supervisor *sv, const struct slot *s)
 }
 
 /* A hub's end of every live link. */
-static unsigned hub_ends(const struct supervisor *sv, int hub, int *out)
+static unsigned hub_ends(const struct supervisor *sv, int hub, int *out, unsigned *roles)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < sv->n_links; i++) {
 		const struct link *l = &sv->links[i];
-		if (l->in_use && l->end[hub][1] >= 0)
+		if (l->in_use && l->end[hub][1] >= 0) {
+			roles[n] = l->role;
 			out[n++] = l->end[hub][1];
+		}
 	}
 	return n;
 }
@@ -79,7 +81,8 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		attest_key_wipe(sv->attest);
 
 	int *ends = calloc(sv->n_links + 1, sizeof *ends);
-	if (!ends)
+	unsigned *roles = calloc(sv->n_links + 1, sizeof *roles);
+	if (!ends || !roles)
 		exit(CHILD_EXIT_STARTUP);
 	const struct link *l = s->link >= 0 ? &sv->links[s->link] : NULL;
 	struct child_context ctx = {
@@ -98,12 +101,14 @@ static _Noreturn void child_main(const struct supervisor *sv, const struct slot 
 		.verifier_fd = l && (d->links & LINK_VERIFIER) ? l->end[HUB_VERIFIER][0] : -1,
 		.writer_fd = l && (d->links & LINK_WRITER) ? l->end[HUB_WRITER][0] : -1,
 		.peer_fds = ends,
-		.n_peers = d->hub != NO_HUB ? hub_ends(sv, d->hub, ends) : 0,
+		.peer_roles = roles,
+		.n_peers = d->hub != NO_HUB ? hub_ends(sv, d->hub, ends, roles) : 0,
 		.max_peers = sv->n_links,
 		.control_fd = d->hub != NO_HUB ? sv->control[d->hub][1] : -1,
 	};
 	int rc = d->entry(&ctx);
 	free(ends);
+	free(roles);
 	exit(rc);
 }
 

@@ -57,7 +57,7 @@ static int setup_slots(struct supervisor *sv)
 			struct slot *s = slot_new(sv);
 			s->def = d;
 			s->index = d->per_worker ? i + 1 : 0;
-			if ((d->links & ~(unsigned)LINK_LISTENER) && (s->link = link_new(sv, d->links)) < 0)
+			if ((d->links & ~(unsigned)LINK_LISTENER) && (s->link = link_new(sv, d->links, d->ipc_role)) < 0)
 				return -1;
 		}
 	}

@@ -76,6 +76,7 @@ void sandbox_probe(const struct child_context *ctx)
 		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
 		if (a_seed_file(cfg))
 			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
+		probe_nats_link(ctx);
 		break;
 	}
 }

@@ -1,7 +1,5 @@
 /* The verifier must decide from what it knows: whatever a worker sends it,
  * a key that no handle has gets no NATS grant. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "common/nats/nkeys.h"
 #include "common/proc/nats_ask.h"
 #include "common/proc/child.h"
+#include "probes/await_datagram.h"
 #include "probes/probes.h"
 
 #define PROBE_WAIT_MS 3000
@@ -71,16 +70,10 @@ static void await_answer(struct ipc_channel *ch, char *result, size_t cap)
 	unsigned char *body = malloc(IPC_MAX_BODY);
 	snprintf(result, cap, "no answer");
 	long long deadline = monotonic_ms() + PROBE_WAIT_MS;
-	while (body && monotonic_ms() < deadline) {
-		(void)ipc_flush(ch);
-		struct ipc_header h;
-		ssize_t n = ipc_recv(ch->fd, &h, body, IPC_MAX_BODY);
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
-			(void)poll(&pfd, 1, 100);
-			continue;
-		}
-		if (n < 0 || h.type != IPC_NATS_REPLY || h.id != PROBE_ID)
+	struct ipc_header h;
+	ssize_t n;
+	while (body && (n = probe_await_datagram(ch, deadline, &h, body)) >= 0) {
+		if (h.type != IPC_NATS_REPLY || h.id != PROBE_ID)
 			continue;
 		struct nats_ask_answer a;
 		if (nats_ask_read_reply(body, (size_t)n, &a) < 0)

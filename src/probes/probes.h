@@ -19,6 +19,12 @@
  * by a fresh server key, with the nonce correctly signed. Logs
  * "probe worker: grant for unregistered key: <result>" (nats_grant.c). */
 void probe_nats_grant(const struct child_context *ctx, struct ipc_channel *to_verifier);
+
+/* The nats client, confined, sends the verifier a VERIFY_REQUEST and an
+ * EVENT_VERIFY_REQUEST (a worker's messages) on its own link. Logs
+ * "probe nats: verify request: <result>" and "probe nats: event verify
+ * request: <result>" (nats_link.c; sandbox_probe calls it). */
+void probe_nats_link(const struct child_context *ctx);
 #endif
 
 #endif

@@ -149,7 +149,7 @@ static int setup(struct verifier *v, const struct child_context *ctx)
 		return -1;
 	}
 	for (unsigned i = 0; i < ctx->n_peers; i++)
-		if (peer_set_add(&v->links, ctx->peer_fds[i]) < 0)
+		if (peer_set_add(&v->links, ctx->peer_fds[i], ctx->peer_roles[i]) < 0)
 			return -1;
 	struct epoll_event cev = { .events = EPOLLIN, .data.u32 = PEER_SET_CONTROL_TAG };
 	if (epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, ctx->control_fd, &cev) < 0) {

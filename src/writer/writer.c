@@ -73,7 +73,7 @@ static int setup(struct writer *w, const struct child_context *ctx)
 		return -1;
 	}
 	for (unsigned i = 0; i < ctx->n_peers; i++)
-		if (peer_set_add(&w->links, ctx->peer_fds[i]) < 0)
+		if (peer_set_add(&w->links, ctx->peer_fds[i], ctx->peer_roles[i]) < 0)
 			return -1;
 	if (ctx->control_fd >= 0) {
 		struct epoll_event cev = { .events = EPOLLIN, .data.u32 = PEER_SET_CONTROL_TAG };

@@ -333,11 +333,19 @@ UNIT_TEST(ipc_control_socket_end_of_file)
 	REQUIRE(peer_set_init(&set, 4, ep, IPC_ROLE_WORKER, IPC_QUEUE_DEFAULT_BYTES) == 0);
 	/* nothing waiting: fine */
 	CHECK_EQ_INT(peer_set_take_links(&set, control[1]), 0);
-	/* a link handed over arrives as a live peer of the set's role */
-	CHECK_EQ_INT(ipc_send_fd(control[0], link[1]), 0);
+	/* a link handed over arrives as a live peer of the role it was sent with */
+	CHECK_EQ_INT(ipc_send_fd(control[0], link[1], IPC_ROLE_WORKER), 0);
 	CHECK_EQ_INT(peer_set_take_links(&set, control[1]), 0);
 	CHECK(peer_set_live(&set, 0));
 	CHECK_EQ_INT(set.peers[0].peer_roles, IPC_ROLE_WORKER);
+	/* a role the set does not take is refused (the descriptor closed),
+	 * and a link is sent with exactly one role */
+	CHECK_EQ_INT(ipc_send_fd(control[0], link[1], IPC_ROLE_NATS), 0);
+	CHECK_EQ_INT(peer_set_take_links(&set, control[1]), 0);
+	CHECK(!peer_set_live(&set, 1));
+	errno = 0;
+	CHECK_EQ_INT(ipc_send_fd(control[0], link[1], IPC_ROLE_WORKER | IPC_ROLE_NATS), -1);
+	CHECK_EQ_INT(errno, EINVAL);
 	/* the master's end closes: the caller hears it, rather than spinning */
 	close(control[0]);
 	errno = 0;

@@ -30,7 +30,8 @@ struct child_context {
 	int                  metrics_fd;  /* worker: the --metrics-bind socket, or -1 */
 	int                  verifier_fd; /* worker: its end of the verifier socketpair */
 	int                  writer_fd;   /* worker: its end of the writer socketpair */
-	const int           *peer_fds;    /* verifier/writer: its end of each live worker link */
+	const int           *peer_fds;    /* verifier/writer: its end of each live link */
+	const unsigned      *peer_roles;  /* and the role (enum ipc_role) at the far end of each */
 	unsigned             n_peers;
 	unsigned             max_peers;   /* verifier/writer: how many links can be live at once */
 	int                  control_fd;  /* verifier/writer: the master hands new links over it */

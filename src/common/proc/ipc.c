@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "common/proc/ipc_msg.h"
 
@@ -164,9 +165,19 @@ int ipc_socketpair(int fds[2])
 	return 0;
 }
 
-int ipc_send_fd(int sock, int fd)
+/* A link's role travels as the one byte of the datagram that carries it. */
+static bool one_role(unsigned role)
 {
-	char token = 'F';
+	return role != 0 && (role & (role - 1)) == 0 && role <= 0xff;
+}
+
+int ipc_send_fd(int sock, int fd, unsigned role)
+{
+	if (!one_role(role)) {
+		errno = EINVAL;
+		return -1;
+	}
+	unsigned char token = (unsigned char)role;
 	struct iovec iov = { &token, 1 };
 	union {
 		struct cmsghdr align;
@@ -183,9 +194,9 @@ int ipc_send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-int ipc_recv_fd(int sock)
+int ipc_recv_fd(int sock, unsigned *role)
 {
-	char token;
+	unsigned char token = 0;
 	struct iovec iov = { &token, 1 };
 	union {
 		struct cmsghdr align;
@@ -205,5 +216,11 @@ int ipc_recv_fd(int sock)
 	}
 	int fd;
 	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	if (n != 1 || !one_role(token)) {
+		close(fd);
+		errno = EPROTO;
+		return -1;
+	}
+	*role = token;
 	return fd;
 }

@@ -205,13 +205,15 @@ static inline bool ipc_pending(const struct ipc_channel *ch) { return ch->head !
  * file. Only framing is checked here; the table is ipc_drain's. */
 ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap);
 
-/* Hands a descriptor to the process at the other end (SCM_RIGHTS): how the
+/* Hands a descriptor to the process at the other end (SCM_RIGHTS), with the
+ * role (enum ipc_role) of the process at the far end of that link: how the
  * master gives the verifier and the writer their ends of a new worker's
  * socketpairs on reload. 0, or -1. */
-int ipc_send_fd(int sock, int fd);
-/* The descriptor sent, or -1 (nothing waiting: errno EAGAIN; end of file:
- * errno 0). */
-int ipc_recv_fd(int sock);
+int ipc_send_fd(int sock, int fd, unsigned role);
+/* The descriptor sent, its role in *role, or -1 (nothing waiting: errno
+ * EAGAIN; end of file: errno 0; no descriptor, or no single role: EPROTO,
+ * any descriptor that came closed). */
+int ipc_recv_fd(int sock, unsigned *role);
 
 /* A SOCK_SEQPACKET socketpair, both ends non-blocking and close-on-exec, with
  * buffers large enough for IPC_MAX_BODY messages. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/base/log.h"
+#include "common/proc/ipc_msg.h"
 
 int peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_roles, size_t max_queued_bytes)
 {
@@ -22,18 +23,23 @@ int peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_
 	return 0;
 }
 
-int peer_set_add(struct peer_set *s, int fd)
+int peer_set_add(struct peer_set *s, int fd, unsigned role)
 {
+	if (role == 0 || (role & ~s->peer_roles) != 0 || (role & (role - 1)) != 0) {
+		log_error("refused a link from the master: it names %s at its far end", ipc_role_name(role));
+		close(fd);
+		return -1;
+	}
 	for (unsigned i = 0; i < s->max; i++)
 		if (s->peers[i].fd < 0) {
-			ipc_channel_init(&s->peers[i], fd, s->peer_roles, s->max_queued_bytes);
+			ipc_channel_init(&s->peers[i], fd, role, s->max_queued_bytes);
 			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
 			if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
 				return (int)i;
 			s->peers[i].fd = -1;
 			break;
 		}
-	log_error("no room for another worker link");
+	log_error("no room for another link");
 	close(fd);
 	return -1;
 }
@@ -49,14 +55,15 @@ void peer_set_drop(struct peer_set *s, unsigned i)
 int peer_set_take_links(struct peer_set *s, int control_fd)
 {
 	for (;;) {
-		int fd = ipc_recv_fd(control_fd);
+		unsigned role = 0;
+		int fd = ipc_recv_fd(control_fd, &role);
 		if (fd >= 0) {
-			(void)peer_set_add(s, fd);
+			(void)peer_set_add(s, fd, role);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
-		if (errno == EPROTO) /* a datagram without a descriptor: nothing to add */
+		if (errno == EPROTO) /* a datagram without a descriptor, or without a role: nothing to add */
 			continue;
 		/* End of file (errno 0): the master is gone. Without this the
 		 * socket stays readable forever and the caller spins on it. */

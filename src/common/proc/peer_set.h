@@ -1,7 +1,9 @@
-/* The verifier's and the writer's table of worker links: one channel per
- * live socketpair end, indexed as epoll reports it; links arrive from the
- * master (at start, and over the control socket on reload) and go at end
- * of file, once the worker and the master's copies are gone. */
+/* The verifier's and the writer's table of links: one channel per live
+ * socketpair end, indexed as epoll reports it; links arrive from the
+ * master (at start, and over the control socket on reload), each with the
+ * role of the process at its far end, which the message table then holds
+ * its messages to, and go at end of file, once that process and the
+ * master's copies are gone. */
 #ifndef KEZ_PEER_SET_H
 #define KEZ_PEER_SET_H
 
@@ -16,13 +18,15 @@ struct peer_set {
 	struct ipc_channel *peers; /* fd -1: free */
 	unsigned            max;
 	int                 epoll_fd;
-	unsigned            peer_roles;       /* enum ipc_role bits: who is at the other end of a link */
+	unsigned            peer_roles;       /* enum ipc_role bits: who may be at the other end of a link */
 	size_t              max_queued_bytes; /* per link */
 };
 
 int  peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_roles, size_t max_queued_bytes);
-/* The new link's index, or -1 (the descriptor is closed then). */
-int  peer_set_add(struct peer_set *s, int fd);
+/* The new link's index, with `role` (one enum ipc_role) at its far end, or
+ * -1 (the descriptor is closed then; a role the set does not take is
+ * refused so). */
+int  peer_set_add(struct peer_set *s, int fd, unsigned role);
 void peer_set_drop(struct peer_set *s, unsigned i);
 /* Adds every descriptor waiting on the master's control socket. 0, or -1
  * when the master is gone (end of file, or an error that will not pass):
