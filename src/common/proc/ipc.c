@@ -165,15 +165,10 @@ int ipc_socketpair(int fds[2])
 	return 0;
 }
 
-/* A link's role travels as the one byte of the datagram that carries it. */
-static bool one_role(unsigned role)
-{
-	return role != 0 && (role & (role - 1)) == 0 && role <= 0xff;
-}
-
 int ipc_send_fd(int sock, int fd, unsigned role)
 {
-	if (!one_role(role)) {
+	/* The role travels as the one byte of the datagram that carries the link. */
+	if (!ipc_role_is_one(role)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -216,7 +211,7 @@ int ipc_recv_fd(int sock, unsigned *role)
 	}
 	int fd;
 	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-	if (n != 1 || !one_role(token)) {
+	if (n != 1 || !ipc_role_is_one(token)) {
 		close(fd);
 		errno = EPROTO;
 		return -1;

@@ -50,6 +50,11 @@ const char *ipc_role_name(unsigned roles)
 	}
 }
 
+bool ipc_role_is_one(unsigned roles)
+{
+	return roles != 0 && (roles & (roles - 1)) == 0 && roles <= IPC_ROLE_NATS;
+}
+
 const char *ipc_msg_refusal(uint16_t type, size_t len, unsigned from, unsigned to)
 {
 	const struct ipc_msg_spec *s = ipc_msg_spec(type);

@@ -6,6 +6,7 @@
 #ifndef KEZ_IPC_MSG_H
 #define KEZ_IPC_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ const struct ipc_msg_spec *ipc_msg_spec(uint16_t type);
 const char *ipc_msg_name(uint16_t type);
 /* "worker", "verifier", ... for one role bit; "peer" for a mask of several. */
 const char *ipc_role_name(unsigned roles);
+/* Whether `roles` names exactly one role (what a link has at its far end). */
+bool        ipc_role_is_one(unsigned roles);
 
 /* Whether a message of `type` with a body of `len` bytes may go from a peer
  * that is one of `from` (role bits) to a receiver that is `to`. NULL when it

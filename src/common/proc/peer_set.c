@@ -25,7 +25,7 @@ int peer_set_init(struct peer_set *s, unsigned max, int epoll_fd, unsigned peer_
 
 int peer_set_add(struct peer_set *s, int fd, unsigned role)
 {
-	if (role == 0 || (role & ~s->peer_roles) != 0 || (role & (role - 1)) != 0) {
+	if (!ipc_role_is_one(role) || (role & ~s->peer_roles) != 0) {
 		log_error("refused a link from the master: it names %s at its far end", ipc_role_name(role));
 		close(fd);
 		return -1;
