@@ -27,7 +27,8 @@ static enum metrics_callout callout_outcome(const struct nats_answer *a)
 
 /* Opens a sealed request into `opened` (malloc'd, the caller frees). Its
  * length, or -1 with the reason in reply->detail. */
-static int open_sealed(const struct nats_keys *keys, const uint8_t server_xkey[32], const char *data, size_t len, uint8_t **opened, struct ipc_nats_reply *reply)
+static int open_sealed(const struct nats_keys *keys, const uint8_t server_xkey[32], const char *data, size_t len,
+		       uint8_t **opened, struct ipc_nats_reply *reply)
 {
 	*opened = NULL;
 	if (!keys->has_xkey) {

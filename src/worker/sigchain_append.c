@@ -50,7 +50,8 @@ void sigchain_append_start(struct worker *w, struct connection *c)
 		return;
 	const char *hex, *seq;
 	size_t hex_len, seq_len;
-	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, SIGCHAIN_PATH_CHAIN, &hex, &hex_len, &seq, &seq_len);
+	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, SIGCHAIN_PATH_CHAIN, &hex, &hex_len,
+			    &seq, &seq_len);
 	/* The path's {hex} goes to the verifier as it is: row 6 judges it,
 	 * after rows 3-5 (a longer one is marked as such). */
 	struct ipc_event_verify_request rq;

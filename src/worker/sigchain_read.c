@@ -114,7 +114,8 @@ static bool chain_of(const struct connection *c, uint8_t chain[32])
 {
 	const char *hex, *seq;
 	size_t hex_len, seq_len;
-	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, kind_of(c), &hex, &hex_len, &seq, &seq_len);
+	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, kind_of(c), &hex, &hex_len, &seq,
+			    &seq_len);
 	return hex_len == 64 && hex_decode_lower(hex, 64, chain, 32) == 0;
 }
 
@@ -362,7 +363,8 @@ void handle_chain_event(struct worker *w, struct connection *c)
 	}
 	const char *hex, *seq_text;
 	size_t hex_len, seq_len;
-	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, kind_of(c), &hex, &hex_len, &seq_text, &seq_len);
+	sigchain_path_parts(c->req.target.data + c->req.path_start, c->req.path_len, kind_of(c), &hex, &hex_len,
+			    &seq_text, &seq_len);
 	uint8_t chain[32];
 	uint32_t seq;
 	MDB_txn *txn;

@@ -144,7 +144,8 @@ _Static_assert(sizeof(struct ipc_nats_reply) == 4 + 2 + HANDLE_MAX_LEN + 2 + IPC
 	       "ipc_nats_reply: no implicit padding");
 _Static_assert(sizeof(struct ipc_event_verify_request) == 1 + IPC_CHAIN_HEX_MAX + 7,
 	       "ipc_event_verify_request: no implicit padding");
-_Static_assert(sizeof(struct ipc_event_verify_reply) == 4 + SIGCHAIN_FIELDS_WIRE_LEN + 2 + ATTEST_MAC_LEN + IPC_DETAIL_MAX,
+_Static_assert(sizeof(struct ipc_event_verify_reply) ==
+		       4 + SIGCHAIN_FIELDS_WIRE_LEN + 2 + ATTEST_MAC_LEN + IPC_DETAIL_MAX,
 	       "ipc_event_verify_reply: no implicit padding");
 _Static_assert(sizeof(struct ipc_append_request) == SIGCHAIN_FIELDS_WIRE_LEN + 2 + ATTEST_MAC_LEN,
 	       "ipc_append_request: no implicit padding");

@@ -15,7 +15,8 @@ struct log_limit {
 	unsigned long held_back;  /* events not logged since the last line */
 };
 
-#define LOG_LIMIT_INIT(ms, lines) { .interval_ms = (ms), .burst = (lines), .window_ms = 0, .in_window = 0, .held_back = 0 }
+#define LOG_LIMIT_INIT(ms, lines) \
+	{ .interval_ms = (ms), .burst = (lines), .window_ms = 0, .in_window = 0, .held_back = 0 }
 
 /* True when this event may be logged now; *held_back then says how many
  * were not logged since the last line (and that count starts again). */
