@@ -2,6 +2,7 @@
  * refusals, vectored sends, the queue's byte bound, descriptor passing and
  * the control socket's end of file. */
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -356,6 +357,58 @@ UNIT_TEST(ipc_control_socket_end_of_file)
 	close(link[0]);
 	close(link[1]);
 	close(ep);
+}
+
+/* A descriptor sent with `token` as its one byte, as ipc_send_fd would if
+ * it let any byte through. */
+static int send_fd_with_token(int sock, int fd, unsigned char token)
+{
+	struct iovec iov = { &token, 1 };
+	union {
+		struct cmsghdr align;
+		char           space[CMSG_SPACE(sizeof(int))];
+	} control;
+	memset(&control, 0, sizeof control);
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
+			      .msg_controllen = sizeof control.space };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+UNIT_TEST(ipc_link_without_one_role_is_refused)
+{
+	int control[2], link[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0);
+	REQUIRE(ipc_socketpair(link) == 0);
+	/* no role, and two roles at once: neither names the far end */
+	const unsigned char bad[] = { 0, IPC_ROLE_WORKER | IPC_ROLE_NATS, 0x80 };
+	for (size_t i = 0; i < sizeof bad; i++) {
+		REQUIRE(send_fd_with_token(control[0], link[1], bad[i]) == 0);
+		unsigned role = 99;
+		errno = 0;
+		CHECK_EQ_INT(ipc_recv_fd(control[1], &role), -1);
+		CHECK_EQ_INT(errno, EPROTO);
+		CHECK_EQ_INT(role, 99);
+	}
+	/* one role: taken, with it */
+	REQUIRE(send_fd_with_token(control[0], link[1], IPC_ROLE_NATS) == 0);
+	unsigned role = 0;
+	int fd = ipc_recv_fd(control[1], &role);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(role, IPC_ROLE_NATS);
+	if (fd >= 0)
+		close(fd);
+	CHECK(ipc_role_is_one(IPC_ROLE_WRITER));
+	CHECK(!ipc_role_is_one(0));
+	CHECK(!ipc_role_is_one(IPC_ROLE_WORKER | IPC_ROLE_VERIFIER));
+	close(control[0]);
+	close(control[1]);
+	close(link[0]);
+	close(link[1]);
 }
 
 UNIT_TEST(log_limit_bounds_lines)
