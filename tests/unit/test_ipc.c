@@ -359,26 +359,6 @@ UNIT_TEST(ipc_control_socket_end_of_file)
 	close(ep);
 }
 
-/* A descriptor sent with `token` as its one byte, as ipc_send_fd would if
- * it let any byte through. */
-static int send_fd_with_token(int sock, int fd, unsigned char token)
-{
-	struct iovec iov = { &token, 1 };
-	union {
-		struct cmsghdr align;
-		char           space[CMSG_SPACE(sizeof(int))];
-	} control;
-	memset(&control, 0, sizeof control);
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space,
-			      .msg_controllen = sizeof control.space };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
 UNIT_TEST(ipc_link_without_one_role_is_refused)
 {
 	int control[2], link[2];
@@ -387,7 +367,7 @@ UNIT_TEST(ipc_link_without_one_role_is_refused)
 	/* no role, and two roles at once: neither names the far end */
 	const unsigned char bad[] = { 0, IPC_ROLE_WORKER | IPC_ROLE_NATS, 0x80 };
 	for (size_t i = 0; i < sizeof bad; i++) {
-		REQUIRE(send_fd_with_token(control[0], link[1], bad[i]) == 0);
+		REQUIRE(ipc_send_fd_token(control[0], link[1], bad[i]) == 0);
 		unsigned role = 99;
 		errno = 0;
 		CHECK_EQ_INT(ipc_recv_fd(control[1], &role), -1);
@@ -395,7 +375,7 @@ UNIT_TEST(ipc_link_without_one_role_is_refused)
 		CHECK_EQ_INT(role, 99);
 	}
 	/* one role: taken, with it */
-	REQUIRE(send_fd_with_token(control[0], link[1], IPC_ROLE_NATS) == 0);
+	REQUIRE(ipc_send_fd_token(control[0], link[1], IPC_ROLE_NATS) == 0);
 	unsigned role = 0;
 	int fd = ipc_recv_fd(control[1], &role);
 	CHECK(fd >= 0);

@@ -165,14 +165,8 @@ int ipc_socketpair(int fds[2])
 	return 0;
 }
 
-int ipc_send_fd(int sock, int fd, unsigned role)
+int ipc_send_fd_token(int sock, int fd, unsigned char token)
 {
-	/* The role travels as the one byte of the datagram that carries the link. */
-	if (!ipc_role_is_one(role)) {
-		errno = EINVAL;
-		return -1;
-	}
-	unsigned char token = (unsigned char)role;
 	struct iovec iov = { &token, 1 };
 	union {
 		struct cmsghdr align;
@@ -187,6 +181,16 @@ int ipc_send_fd(int sock, int fd, unsigned role)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int ipc_send_fd(int sock, int fd, unsigned role)
+{
+	/* The role travels as the one byte of the datagram that carries the link. */
+	if (!ipc_role_is_one(role)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ipc_send_fd_token(sock, fd, (unsigned char)role);
 }
 
 int ipc_recv_fd(int sock, unsigned *role)

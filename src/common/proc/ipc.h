@@ -211,6 +211,9 @@ ssize_t ipc_recv(int fd, struct ipc_header *h, void *body, size_t cap);
  * master gives the verifier and the writer their ends of a new worker's
  * socketpairs on reload. 0, or -1. */
 int ipc_send_fd(int sock, int fd, unsigned role);
+/* The same datagram with any byte: what ipc_send_fd sends once it has
+ * checked the role (tests send what the master never would with it). */
+int ipc_send_fd_token(int sock, int fd, unsigned char token);
 /* The descriptor sent, its role in *role, or -1 (nothing waiting: errno
  * EAGAIN; end of file: errno 0; no descriptor, or no single role: EPROTO,
  * any descriptor that came closed). */
