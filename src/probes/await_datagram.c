@@ -10,14 +10,15 @@ ssize_t probe_await_datagram(struct ipc_channel *ch, long long deadline_ms, stru
 	for (;;) {
 		(void)ipc_flush(ch);
 		ssize_t n = ipc_recv(ch->fd, h, body, IPC_MAX_BODY);
+		int err = n < 0 ? errno : 0;
 		if (n >= 0 && h->type != 0)
 			return n;
-		if (n == 0 || (errno != EAGAIN && errno != EPROTO))
+		if (n == 0 || (err != EAGAIN && err != EPROTO))
 			return -1; /* end of file, or the link failed */
 		long long left = deadline_ms - monotonic_ms();
 		if (left <= 0)
 			return -1;
-		if (errno == EAGAIN) {
+		if (err == EAGAIN) {
 			struct pollfd pfd = { .fd = ch->fd, .events = POLLIN };
 			(void)poll(&pfd, 1, (int)(left < 100 ? left : 100));
 		}
