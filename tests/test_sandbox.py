@@ -74,6 +74,15 @@ def test_workers_cannot_open_seed_files_or_files_outside_their_paths(probed):
     assert kc.get(probed.port, "/v1/u/landlocked").status == 200
 
 
+def test_workers_cannot_hand_a_hub_a_link(probed):
+    """The role a link's messages are held to comes from the master alone:
+    a worker holds no control socket to hand the verifier or the writer a
+    link of its own (or under another role) on."""
+    lines = re.findall(r"probe worker: hand a link to a hub: (.+)", probed.log())
+    assert len(lines) == 2, probed.log()
+    assert all(l == "refused (0 other socketpairs, none took it)" for l in lines), lines
+
+
 def test_writer_has_no_sockets(probed):
     assert probe_lines(probed, "writer")["socket"] == "Operation not permitted"
 
@@ -120,6 +129,7 @@ def test_nats_client_cannot_open_seed_files(monkeypatch):
         assert p["open registry for writing"] != "opened", p
         assert wait_for(lambda: "probe nats: event verify request" in st.kez.log(), 10), st.kez.log()
         p = probe_lines(st.kez, "nats")
+        assert p["hand a link to a hub"] == "refused (0 other socketpairs, none took it)", p
         assert p["verify request"] == "no answer", p
         assert p["event verify request"] == "no answer", p
         log = st.kez.log()

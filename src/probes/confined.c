@@ -11,6 +11,7 @@
 
 #include "common/base/log.h"
 #include "common/proc/child.h"
+#include "common/proc/ipc.h"
 
 static void try_open(const char *role, const char *what, const char *path, int flags)
 {
@@ -26,6 +27,31 @@ static void try_socket(const char *role)
 	log_info("probe %s: socket: %s", role, s >= 0 ? "created" : strerror(errno));
 	if (s >= 0)
 		close(s);
+}
+
+/* The hubs learn a link, and the role at its far end, only from the
+ * master's control sockets. A worker or the nats client that could reach
+ * one could hand a hub a link under a role of its choosing: it tries, on
+ * every socketpair it holds besides its own links. */
+static void try_hand_over_link(const char *role, const struct child_context *ctx)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+	int limit = max > 0 && max < 65536 ? (int)max : 65536;
+	int handed = -1, others = 0;
+	for (int fd = 0; fd < limit && handed < 0; fd++) {
+		int type = 0;
+		socklen_t len = sizeof type;
+		if (fd == ctx->verifier_fd || fd == ctx->writer_fd || fcntl(fd, F_GETFD) < 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET)
+			continue;
+		others++;
+		if (ipc_send_fd(fd, ctx->verifier_fd, IPC_ROLE_WORKER) == 0)
+			handed = fd;
+	}
+	if (handed >= 0)
+		log_info("probe %s: hand a link to a hub: handed over on descriptor %d", role, handed);
+	else
+		log_info("probe %s: hand a link to a hub: refused (%d other socketpairs, none took it)", role, others);
 }
 
 /* Anything off the verifier's list kills it: only its first incarnation
@@ -66,6 +92,7 @@ void sandbox_probe(const struct child_context *ctx)
 		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
 		if (a_seed_file(cfg))
 			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
+		try_hand_over_link(role, ctx);
 		break;
 	case SANDBOX_WRITER:
 		try_open(role, "open /etc/passwd", "/etc/passwd", O_RDONLY);
@@ -76,6 +103,7 @@ void sandbox_probe(const struct child_context *ctx)
 		try_open(role, "open registry for writing", cfg->db_path, O_RDWR);
 		if (a_seed_file(cfg))
 			try_open(role, "open seed file", a_seed_file(cfg), O_RDONLY);
+		try_hand_over_link(role, ctx);
 		probe_nats_link(ctx);
 		break;
 	}
