@@ -81,6 +81,69 @@ def test_the_flag_is_bounded(tmp_path):
         s._close_log()
 
 
+def cpus_of(pid, tid):
+    """The CPUs a thread may run on, from Cpus_allowed_list ("0-3,6")."""
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        text = re.search(r"^Cpus_allowed_list:\s+(\S+)", f.read(), re.M).group(1)
+    cpus = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def thread_cpus(s, want):
+    pid = s.child("verifier")
+    assert wait_for(lambda: len(tasks(pid)) == want, 5), tasks(pid)
+    return [cpus_of(pid, t) for t in tasks(pid)]
+
+
+def test_each_thread_is_pinned_to_a_cpu_of_its_own():
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) < 2:
+        pytest.skip("one CPU: nothing to pin two threads to")
+    s = start(2)
+    try:
+        sets = thread_cpus(s, 2)
+        assert all(len(c) == 1 for c in sets), sets
+        assert sets[0] != sets[1] and sets[0] | sets[1] <= allowed, (sets, allowed)
+    finally:
+        s.stop()
+
+
+def test_affinity_off_leaves_the_threads_to_the_scheduler():
+    allowed = os.sched_getaffinity(0)
+    s = start(2, ["--verifier-affinity", "off"])
+    try:
+        assert thread_cpus(s, 2) == [allowed, allowed]
+        assert "pinned" not in s.log()
+    finally:
+        s.stop()
+
+
+def test_more_threads_than_cpus_are_not_pinned():
+    """A pinned thread could not leave a core another one needs."""
+    allowed = os.sched_getaffinity(0)
+    n = len(allowed) + 1
+    if n > 64:
+        pytest.skip("more CPUs than --verifier-threads allows")
+    s = start(n)
+    try:
+        assert thread_cpus(s, n) == [allowed] * n
+        assert wait_for(lambda: "verification threads not pinned: %d threads, %d CPU" % (n, len(allowed)) in s.log(),
+                        5), s.log()
+    finally:
+        s.stop()
+
+
+def test_the_affinity_flag_takes_auto_or_off(tmp_path):
+    s = Server(str(tmp_path), ["--verifier-affinity", "on"])
+    s.start(expect_ready=False)
+    assert s.proc.wait(10) != 0
+    assert "--verifier-affinity: 'on' is not auto or off" in s.log(), s.log()
+    s._close_log()
+
+
 def outcome(r):
     """What a client sees: the status, and the error code when there is one."""
     return (r.status, r.json().get("error") if r.status >= 400 else None)

@@ -24,6 +24,7 @@
 #include "common/proc/sandbox.h"
 #include "common/nats/xkey.h"
 #include "signer/answer.h"
+#include "signer/verifier_affinity.h"
 #include "signer/verify_pool.h"
 
 /* Messages taken from one worker before looking at the next: fairness. */
@@ -138,6 +139,21 @@ static void wait_for_pool(struct verifier *v)
 		log_warn("poll: %s", strerror(errno));
 }
 
+/* The loop thread and the pool's, one CPU each (verifier_affinity.h). */
+static void pin_threads(struct verifier *v)
+{
+	unsigned n = v->pool.n_threads + 1;
+	pthread_t *all = calloc(n, sizeof *all);
+	if (!all) {
+		log_warn("verification threads not pinned: out of memory");
+		return;
+	}
+	all[0] = pthread_self();
+	memcpy(all + 1, v->pool.threads, v->pool.n_threads * sizeof *all);
+	verifier_pin_threads(all, n);
+	free(all);
+}
+
 static int setup(struct verifier *v, const struct child_context *ctx)
 {
 	v->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -179,6 +195,8 @@ static int setup(struct verifier *v, const struct child_context *ctx)
 		if (verify_pool_start(&v->pool, &v->core, ctx->cfg->verifier_threads - 1) < 0)
 			return -1;
 		v->threaded = true;
+		if (ctx->cfg->verifier_pinning)
+			pin_threads(v);
 		struct epoll_event pev = { .events = EPOLLIN, .data.u32 = POOL_TAG };
 		if (epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->pool.wake_fd, &pev) < 0) {
 			log_error("epoll_ctl: %s", strerror(errno));

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_BIND = 1000, OPT_DB, OPT_SERVER, OPT_SIG_URL, OPT_WEB_DIR, OPT_PUBLIC_URL, OPT_WORKERS, OPT_VERIFIER_THREADS,
-	OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
+	OPT_VERIFIER_AFFINITY, OPT_USER, OPT_RESERVED, OPT_LOG, OPT_MAX_HEADER, OPT_MAX_BODY, OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT, OPT_MAX_CONNS, OPT_MAP_SIZE, OPT_NATS_URL, OPT_NATS_SEED, OPT_NATS_USER,
 	OPT_NATS_PASSWORD, OPT_NATS_ISSUER_SEED, OPT_NATS_ACCOUNT, OPT_NATS_USER_TTL, OPT_NATS_XKEY_SEED,
 	OPT_NATS_HTTP_CALLOUT, OPT_SERVE, OPT_SIGCHAIN_POLICY, OPT_MAX_CHAIN_LENGTH,
@@ -39,6 +39,7 @@ static const struct setting settings[] = {
 	{ OPT_PUBLIC_URL, "public-url", "KEZ_CHAT_PUBLIC_URL", NULL, "public URL of this server (default https://<server>)" },
 	{ OPT_WORKERS, "workers", "KEZ_CHAT_WORKERS", NULL, "HTTP worker processes, 1-256 (default: online CPUs)" },
 	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "threads that verify in the verifier (its loop and N-1 more), 1-64 (default: online CPUs)" },
+	{ OPT_VERIFIER_AFFINITY, "verifier-affinity", "KEZ_CHAT_VERIFIER_AFFINITY", "auto", "pin each verification thread to a CPU of its own: auto (when there are CPUs enough) or off" },
 	{ OPT_USER, "user", "KEZ_CHAT_USER", NULL, "user the processes run as when started as root (required then)" },
 	{ OPT_RESERVED, "reserved", "KEZ_CHAT_RESERVED_FILE", NULL, "file of extra reserved handles, one a line, # comments" },
 	{ OPT_LOG, "log", "KEZ_CHAT_LOG", "info", "log level: error, warn, info or debug" },
@@ -285,6 +286,11 @@ static void apply(struct config *c, int id, const char *v)
 		if (strcmp(v, "open") != 0 && strcmp(v, "registered") != 0)
 			fail(flag, "'%s' is not open or registered", v);
 		c->sigchain_registered_only = strcmp(v, "registered") == 0;
+		break;
+	case OPT_VERIFIER_AFFINITY:
+		if (strcmp(v, "auto") != 0 && strcmp(v, "off") != 0)
+			fail(flag, "'%s' is not auto or off", v);
+		c->verifier_pinning = strcmp(v, "auto") == 0;
 		break;
 	case OPT_MAX_CHAIN_LENGTH: c->max_chain_length = (uint32_t)parse_number(flag, v, 1, 2147483647); break;
 	default: break;

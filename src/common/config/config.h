@@ -31,6 +31,7 @@ struct config {
 	char                    public_url[512];  /* no trailing slash */
 	unsigned                workers;
 	unsigned                verifier_threads; /* 1: verify on the verifier's one loop */
+	bool                    verifier_pinning; /* --verifier-affinity auto */
 	const char             *user;             /* NULL: stay who we are */
 	bool                    has_run_user;     /* resolved at start: chroot hides /etc/passwd */
 	uid_t                   run_uid;
