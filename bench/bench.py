@@ -63,8 +63,10 @@ class Server:
         os.chmod(self.dir, 0o755)
         self.db = os.path.join(self.dir, "kez.db")
         self.port = free_port()
+        self.metrics_port = free_port()  # the answers it counts time the GET rates (get_rate)
         args = [binary or SERVER, "--bind", "127.0.0.1:%d" % self.port, "--db", self.db, "--server", DOMAIN,
-                "--log", log_level, "--map-size", "4096"] + list(extra)
+                "--log", log_level, "--map-size", "4096", "--metrics-bind", "127.0.0.1:%d" % self.metrics_port]
+        args += list(extra)
         if os.geteuid() == 0:
             args += ["--user", "nobody"]
         self.log = open(os.path.join(self.dir, "server.log"), "wb")
@@ -91,6 +93,12 @@ class Server:
                 except (OSError, ValueError):
                     pass
         return out
+
+    def answered_200(self):
+        """200 answers sent so far, every route (kez_http_requests_total)."""
+        import urllib.request
+        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port, timeout=10).read().decode()
+        return sum(int(n) for n in re.findall(r'^kez_http_requests_total\{[^}]*status="200"\} (\d+)$', text, re.M))
 
     def memory(self):
         return {name: rss_kib(pid) for name, pid in sorted(self.processes().items())}
@@ -182,6 +190,23 @@ def timed(count):
     a = time.monotonic()
     c = count()
     return (a + time.monotonic()) / 2, c
+
+
+def nginx_requests(port):
+    """Requests nginx has handled so far (stub_status; each look counts itself)."""
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.0.1:%d/nginx_status" % port, timeout=10).read().decode()
+    return int(re.search(r"^\s*\d+\s+\d+\s+(\d+)\s*$", text, re.M).group(1))
+
+
+def get_rate(port, count, script_env, seconds, connections=100):
+    """GETs/s by get_paths.lua over the window of wrk_window, counted by the
+    server itself (count: Server.answered_200, or nginx_requests of the
+    port); "rps" is that rate, "wrk_rps" wrk's own figure for its whole run."""
+    r = wrk_window("http://127.0.0.1:%d" % port, "get_paths.lua", seconds, script_env, count,
+                   connections=connections)
+    r["wrk_rps"], r["rps"] = r["rps"], r["durable_per_s"]
+    return r
 
 
 def warn_ran_out(r, tag):
@@ -288,6 +313,7 @@ http {
         listen 127.0.0.1:%d;
         root %s;
         add_header Access-Control-Allow-Origin *;
+        location = /nginx_status { stub_status; }
     }
 }
 """ % (user, CPUS, work, work, work, work, work, work, work, port, root))
@@ -378,8 +404,9 @@ def main():
         rounds = []
         for r in range(args.rounds):
             for target, port in (("kez", s.port), ("nginx", nginx_port)):
-                res = wrk("http://127.0.0.1:%d" % port, "get_paths.lua", seconds,
-                          {"KEZ_BENCH_PATHS": os.path.join(work, "names.txt"), "KEZ_BENCH_PREFIX": "/v1/u/"})
+                count = s.answered_200 if target == "kez" else (lambda: nginx_requests(nginx_port))
+                res = get_rate(port, count, {"KEZ_BENCH_PATHS": os.path.join(work, "names.txt"),
+                                             "KEZ_BENCH_PREFIX": "/v1/u/"}, seconds)
                 res["target"] = target
                 res["round"] = r + 1
                 rounds.append(res)
@@ -419,8 +446,8 @@ def main():
         os.sync()
         for rnd in range(2):
             for size, g in servers.items():
-                lk = wrk("http://127.0.0.1:%d" % g.port, "get_paths.lua", seconds,
-                         {"KEZ_BENCH_PATHS": os.path.join(work, "gnames%d.txt" % size), "KEZ_BENCH_PREFIX": "/v1/u/"})
+                lk = get_rate(g.port, g.answered_200, {"KEZ_BENCH_PATHS": os.path.join(work, "gnames%d.txt" % size),
+                                                       "KEZ_BENCH_PREFIX": "/v1/u/"}, seconds)
                 rg = registration_rate(g, work, "q%d-%d" % (size, rnd), seconds)
                 growth[size]["rounds"].append((lk["rps"], lk["p99"], rg["durable_per_s"]))
                 log("  %d handles, round %d: %.0f lookups/s, %.0f registrations/s" % (

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 
-from bench import (BUILD, KEZCTL, ROOT, WINDOW_MARGIN_S, Server, entries, log, registration_rate,
-                   sample_openssl_verify, start_nginx, warn_ran_out, wrk, wrk_window)
+from bench import (BUILD, KEZCTL, ROOT, WINDOW_MARGIN_S, Server, entries, get_rate, log, nginx_requests,
+                   registration_rate, sample_openssl_verify, start_nginx, warn_ran_out, wrk, wrk_window)
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import kez_client as kc  # noqa: E402  (the tests' own client: keys, envelopes, nkeys)
@@ -89,11 +89,11 @@ def hundred_event_chains(server, work, tag, count=100):
     return full
 
 
-def chain_get(port, work, paths, seconds, name):
+def chain_get(port, count, work, paths, seconds, name):
     path_file = os.path.join(work, name)
     with open(path_file, "w") as f:
         f.write("\n".join(paths))
-    return wrk("http://127.0.0.1:%d" % port, "get_paths.lua", seconds, {"KEZ_BENCH_PATHS": path_file})
+    return get_rate(port, count, {"KEZ_BENCH_PATHS": path_file}, seconds)
 
 
 # --- NATS connect storm -------------------------------------------------------
@@ -396,7 +396,9 @@ def run(work, seconds, quick, results):
                                   "append_non2xx": ap["non2xx"]})
         for label in ("small", "nginx", "grown"):
             port = nport if label == "nginx" else servers[label].port
-            g = chain_get(port, work, paths["grown" if label == "grown" else "small"], seconds, "paths-" + label)
+            count = (lambda: nginx_requests(nport)) if label == "nginx" else servers[label].answered_200
+            g = chain_get(port, count, work, paths["grown" if label == "grown" else "small"], seconds,
+                          "paths-" + label)
             if label == "nginx":
                 rounds["nginx"].append({"get_rps": g["rps"], "get_p99": g["p99"]})
             else:
