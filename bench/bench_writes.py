@@ -134,7 +134,8 @@ class NatsStack:
                 "--nats-issuer-seed", os.path.join(self.dir, "issuer.nk")]
         if threads:
             args += ["--verifier-threads", str(threads)]
-        self.kez = Server(os.path.dirname(self.dir), "nats", extra=args, log_level="info", binary=binary)
+        self.kez = Server(os.path.dirname(self.dir), "nats", extra=args, log_level="info", binary=binary,
+                          metrics=binary is None)
         deadline = time.time() + 10
         while "serving the NATS auth callout" not in open(self.kez.log.name, errors="replace").read():
             if time.time() > deadline:
