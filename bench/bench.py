@@ -157,6 +157,10 @@ def parse_wrk(out):
 # is taken over a window inside the run instead: from SETTLE_S after all
 # threads exist to `seconds` later, with wrk running on a second past it.
 SETTLE_S = 0.5
+WINDOW_NOTE = ("Every rate below is counted by the server over a window of the run's length inside its wrk run, "
+               "opened half a second after every wrk thread is sending (bench/NOTES.md, \"Counting inside a "
+               "window\"): durable writes from the registry's tables (the peer's from its SQLite table), GETs "
+               "from this server's `kez_http_requests_total` and nginx's `stub_status`.")
 WINDOW_MARGIN_S = 2  # whole seconds of wrk's run outside the window (SETTLE_S + the tail)
 
 
@@ -499,6 +503,8 @@ def report(r):
     w("- machine: %s" % r["machine"])
     w("- load average at the start: %.2f %.2f %.2f (other work on the machine shares its cores)" % tuple(r["load"]))
     w("- commit: %s" % r["commit"])
+    w("")
+    w(WINDOW_NOTE)
     w("")
     w("## Lookups: `GET /v1/u/:handle`, %d handles, random existing handles" % r["handles"])
     w("")
