@@ -1,6 +1,6 @@
 """The write and admission side of `make bench` (bench.py calls it): every
 verification the verifier does, measured with --verifier-threads 1 and with
-its default (one thread per online CPU) side by side in one run --
+its default (one thread per usable CPU) side by side in one run --
 registrations, sigchain appends, GET of a 100-event chain against nginx
 serving the same bytes, growth to many chains, and a NATS connect storm
 through the auth callout against a real nats-server 2.10."""
@@ -446,7 +446,7 @@ def report(r, w, fmt):
     w("## Verification threads: registrations, `--verifier-threads 1` against the default")
     w("")
     w("Fresh registries, wrk -t2 -c64 posting `kezctl envelopes`, durable = entries added per second (each 201 is "
-      "sent after its LMDB commit is synced). The default is one verification thread per online CPU (the "
+      "sent after its LMDB commit is synced). The default is one verification thread per usable CPU (the "
       "verifier had %s tasks: its loop thread, which verifies too, and the other verification threads)." % r.get("verifier_tasks", "?"))
     w("")
     w("| verifier threads | durable registrations/s (mean of %d rounds: each) | p50 ms | p99 ms | / `openssl speed ed25519` verify/s (%.0f, 1 core) | target |" % (len(rounds[1]), verify))

@@ -119,8 +119,10 @@ class Server:
         self.db = os.path.join(directory, "kez.db")
         self.log_path = os.path.join(directory, "server.log")
         self.args = ["--bind", "127.0.0.1:0", "--db", self.db, "--server", server,
-                     "--workers", str(workers), "--sig-server-url", "http://sig.test:7878",
-                     "--public-url", "https://kez.test", "--log", "info"] + list(args)
+                     "--sig-server-url", "http://sig.test:7878", "--public-url", "https://kez.test",
+                     "--log", "info"] + list(args)
+        if workers is not None:  # None: the server's own default
+            self.args += ["--workers", str(workers)]
         self.args += user_args(args)
         self.env = dict(os.environ, **(env or {}))
         self.proc = None

@@ -59,15 +59,34 @@ def test_verifier_has_its_threads_each_under_the_filter(pair, threads):
     assert set(modes.values()) == {2}, modes
 
 
-def test_default_is_one_thread_per_online_cpu():
+def test_default_is_one_thread_per_usable_cpu():
     s = start(None)
     try:
         pid = s.child("verifier")
-        cpus = os.cpu_count()
+        cpus = len(os.sched_getaffinity(0))
         want = min(cpus, 64)
         assert wait_for(lambda: len(tasks(pid)) == want, 5), (tasks(pid), cpus)
         if not SANITIZED:
             assert {seccomp_mode(pid, t) for t in tasks(pid)} == {2}
+    finally:
+        s.stop()
+
+
+def test_defaults_follow_the_cpus_it_may_run_on():
+    """Started on one CPU of several (a container's cpuset, taskset): one
+    worker and one verification thread, not one per CPU online."""
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) < 2:
+        pytest.skip("one CPU: the mask and the CPUs online agree")
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        s = Server(make_temp_dir(), workers=None).start()
+    finally:
+        os.sched_setaffinity(0, allowed)
+    try:
+        assert thread_cpus(s, 1) == [{min(allowed)}]
+        workers = [t for t in s.child_titles() if "worker" in t]
+        assert len(workers) == 1, s.child_titles()
     finally:
         s.stop()
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,8 @@ static const struct setting settings[] = {
 	{ OPT_SIG_URL, "sig-server-url", "KEZ_CHAT_SIG_SERVER_URL", "http://localhost:7878", "base URL of the sigchain server" },
 	{ OPT_WEB_DIR, "web-dir", "KEZ_CHAT_WEB_DIR", NULL, "serve the web app from this folder (unset: a placeholder page)" },
 	{ OPT_PUBLIC_URL, "public-url", "KEZ_CHAT_PUBLIC_URL", NULL, "public URL of this server (default https://<server>)" },
-	{ OPT_WORKERS, "workers", "KEZ_CHAT_WORKERS", NULL, "HTTP worker processes, 1-256 (default: online CPUs)" },
-	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "threads that verify in the verifier (its loop and N-1 more), 1-64 (default: online CPUs)" },
+	{ OPT_WORKERS, "workers", "KEZ_CHAT_WORKERS", NULL, "HTTP worker processes, 1-256 (default: the CPUs it may run on)" },
+	{ OPT_VERIFIER_THREADS, "verifier-threads", "KEZ_CHAT_VERIFIER_THREADS", NULL, "threads that verify in the verifier (its loop and N-1 more), 1-64 (default: the CPUs it may run on)" },
 	{ OPT_VERIFIER_AFFINITY, "verifier-affinity", "KEZ_CHAT_VERIFIER_AFFINITY", "auto", "pin each verification thread to a CPU of its own: auto (when there are CPUs enough) or off" },
 	{ OPT_USER, "user", "KEZ_CHAT_USER", NULL, "user the processes run as when started as root (required then)" },
 	{ OPT_RESERVED, "reserved", "KEZ_CHAT_RESERVED_FILE", NULL, "file of extra reserved handles, one a line, # comments" },
@@ -297,10 +298,21 @@ static void apply(struct config *c, int id, const char *v)
 	}
 }
 
+/* The CPUs this process may run on: its affinity mask (a container's
+ * cpuset, taskset), not every CPU the kernel has online. */
+static long usable_cpus(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 void config_load(struct config *c, int argc, char **argv)
 {
 	memset(c, 0, sizeof *c);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = usable_cpus();
 	c->workers = cpus < 1 ? 1 : cpus > 256 ? 256 : (unsigned)cpus;
 	c->verifier_threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
 
