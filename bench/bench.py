@@ -138,12 +138,10 @@ def parse_wrk(out):
             return None
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    created = re.search(r"kez-created: (\d+)", out)
     ran_out = re.search(r"kez-ran-out: (\d+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": ms("50%"), "p99": ms("99%"),
-            "created": int(created.group(1)) if created else None,
             "ran_out": int(ran_out.group(1)) if ran_out else 0,
             "non2xx": int(errors.group(1)) if errors else 0,
             "socket_errors": socket_errors.group(1) if socket_errors else "", "raw": out}
@@ -153,9 +151,10 @@ def parse_wrk(out):
 # starts sending as soon as its own init is done: with post.lua's bodies
 # formatted in init, thread 1 sent alone for most of a second while the
 # main thread formatted thread 2's, and a count over wrk's whole life
-# divided by its -d came out some per cent too high. So the durable count
-# is taken over a window inside the run instead: from SETTLE_S after all
-# threads exist to `seconds` later, with wrk running on a second past it.
+# divided by its -d came out 16 % too high in a run sampled to see it
+# (bench/NOTES.md). So the count is taken over a window inside the run
+# instead: from SETTLE_S after all threads exist to `seconds` later, with
+# wrk running on 1.5 s past it.
 SETTLE_S = 0.5
 WINDOW_NOTE = ("Every rate below is counted by the server over a window of the run's length inside its wrk run, "
                "opened half a second after every wrk thread is sending (bench/NOTES.md, \"Counting inside a "
