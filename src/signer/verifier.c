@@ -139,21 +139,6 @@ static void wait_for_pool(struct verifier *v)
 		log_warn("poll: %s", strerror(errno));
 }
 
-/* The loop thread and the pool's, one CPU each (verifier_affinity.h). */
-static void pin_threads(struct verifier *v)
-{
-	unsigned n = v->pool.n_threads + 1;
-	pthread_t *all = calloc(n, sizeof *all);
-	if (!all) {
-		log_warn("verification threads not pinned: out of memory");
-		return;
-	}
-	all[0] = pthread_self();
-	memcpy(all + 1, v->pool.threads, v->pool.n_threads * sizeof *all);
-	verifier_pin_threads(all, n);
-	free(all);
-}
-
 static int setup(struct verifier *v, const struct child_context *ctx)
 {
 	v->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -196,7 +181,7 @@ static int setup(struct verifier *v, const struct child_context *ctx)
 			return -1;
 		v->threaded = true;
 		if (ctx->cfg->verifier_pinning)
-			pin_threads(v);
+			verifier_pin_threads(pthread_self(), v->pool.threads, v->pool.n_threads);
 		struct epoll_event pev = { .events = EPOLLIN, .data.u32 = POOL_TAG };
 		if (epoll_ctl(v->epoll_fd, EPOLL_CTL_ADD, v->pool.wake_fd, &pev) < 0) {
 			log_error("epoll_ctl: %s", strerror(errno));

@@ -6,8 +6,9 @@
 
 #include "common/base/log.h"
 
-void verifier_pin_threads(const pthread_t *threads, unsigned n)
+void verifier_pin_threads(pthread_t loop, const pthread_t *others, unsigned n_others)
 {
+	unsigned n = n_others + 1;
 	cpu_set_t allowed;
 	CPU_ZERO(&allowed);
 	if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) {
@@ -28,7 +29,7 @@ void verifier_pin_threads(const pthread_t *threads, unsigned n)
 		cpu_set_t one;
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
-		int rc = pthread_setaffinity_np(threads[i], sizeof one, &one);
+		int rc = pthread_setaffinity_np(i == 0 ? loop : others[i - 1], sizeof one, &one);
 		if (rc != 0) {
 			log_warn("verification thread %u not pinned to CPU %d: %s", i + 1, cpu, strerror(rc));
 			continue;

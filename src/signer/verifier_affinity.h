@@ -11,9 +11,10 @@
 
 #include <pthread.h>
 
-/* Pins threads[0..n-1], in order, to the verifier's allowed CPUs, one each;
- * called before the seccomp filter is loaded. Logs what it did (or why it
- * did nothing); a failure only costs speed, so it never stops the start. */
-void verifier_pin_threads(const pthread_t *threads, unsigned n);
+/* Pins the loop thread, then others[0..n_others-1], to the verifier's
+ * allowed CPUs, one each, in order; called before the seccomp filter is
+ * loaded. Logs what it did (or why it did nothing); a failure only costs
+ * speed, so it never stops the start. */
+void verifier_pin_threads(pthread_t loop, const pthread_t *others, unsigned n_others);
 
 #endif
