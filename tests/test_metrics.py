@@ -161,6 +161,10 @@ def test_scrape_adds_up_what_the_traffic_did(metered):
     assert value(m, "kez_child_restarts_total", role="worker") == 1
     assert value(m, "kez_child_restarts_total", role="verifier") == 0
     assert value(m, "kez_child_restarts_total", role="writer") == 0
+    # a light load never fills a worker's links (test_backpressure.py fills one)
+    assert ("kez_ipc_link_full_total", frozenset({("peer", "writer")})) in m
+    assert value(m, "kez_ipc_link_full_total", peer="verifier") == 0
+    assert value(m, "kez_ipc_link_full_total", peer="writer") == 0
     assert value(m, "kez_verifier_queue_depth") == 0
 
 

@@ -83,6 +83,27 @@ static void read_replies(struct worker *w, enum pending_peer peer, uint32_t even
 		log_warn("the %s closed its link", ipc_role_name(ch->peer_roles));
 }
 
+/* EPOLLOUT on a link only while its channel holds bytes the socket would
+ * not take: a unix socket signals writable space each time the peer takes
+ * a message, and watching for it all the time woke this worker for
+ * nothing after every request it handed over. */
+static void watch_link_space(struct worker *w, enum pending_peer peer)
+{
+	struct ipc_channel *ch = peer == PEER_VERIFIER ? &w->to_verifier : &w->to_writer;
+	bool want = ipc_pending(ch);
+	if (want == w->watching_space[peer])
+		return;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET | (want ? EPOLLOUT : 0),
+				  .data.u64 = peer == PEER_VERIFIER ? TAG_VERIFIER : TAG_WRITER };
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_MOD, ch->fd, &ev) < 0) {
+		log_warn("epoll_ctl: %s", strerror(errno));
+		return;
+	}
+	w->watching_space[peer] = want;
+	if (want)
+		metrics_link_full(peer == PEER_VERIFIER ? ML_VERIFIER : ML_WRITER);
+}
+
 static void close_idle(struct worker *w)
 {
 	struct deadline_entry *d;
@@ -160,8 +181,8 @@ static int setup(struct worker *w, const struct child_context *ctx)
 
 	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not all of them. */
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN };
-	struct epoll_event ev_v = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = TAG_VERIFIER };
-	struct epoll_event ev_w = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = TAG_WRITER };
+	struct epoll_event ev_v = { .events = EPOLLIN | EPOLLET, .data.u64 = TAG_VERIFIER };
+	struct epoll_event ev_w = { .events = EPOLLIN | EPOLLET, .data.u64 = TAG_WRITER };
 	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->listen_fd, &ev) < 0 ||
 	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->verifier_fd, &ev_v) < 0 ||
 	    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, ctx->writer_fd, &ev_w) < 0) {
@@ -250,6 +271,8 @@ int worker_run(const struct child_context *ctx)
 		pending_check_generations(&w);
 		pending_flush(&w, PEER_VERIFIER);
 		pending_flush(&w, PEER_WRITER);
+		watch_link_space(&w, PEER_VERIFIER);
+		watch_link_space(&w, PEER_WRITER);
 		deadline_expire(w.deadline_lists, w.n_deadline_lists, w.now_ms);
 		metrics_gauges(w.n_open - w.n_metrics_conns, pending_in_flight(&w, PEER_VERIFIER));
 	}

@@ -121,6 +121,7 @@ struct worker {
 
 	struct ipc_channel          to_verifier;
 	struct ipc_channel          to_writer;
+	bool                        watching_space[2]; /* EPOLLOUT asked for: verifier, writer link */
 	struct ipc_receiver         ipc_rx;   /* replies from both, checked against the message table */
 	struct pending_table       *pending;
 	struct registration_table  *registrations;

@@ -111,6 +111,12 @@ void metrics_restart(enum sandbox_role role)
 		add(&self->restarts[role], 1);
 }
 
+void metrics_link_full(enum metrics_link link)
+{
+	if (self && (unsigned)link < ML_COUNT)
+		add(&self->link_full[link], 1);
+}
+
 void metrics_gauges(unsigned open_connections, unsigned verifier_in_flight)
 {
 	if (!self)

@@ -30,6 +30,8 @@ enum metrics_callout {
 	MC_COUNT
 };
 #define METRICS_N_ROLES 4 /* by enum sandbox_role */
+/* The two links a worker hands requests over. */
+enum metrics_link { ML_VERIFIER, ML_WRITER, ML_COUNT };
 
 /* The statuses the server sends, each counted apart; any other one is
  * counted as status="other" (the last slot). */
@@ -57,6 +59,7 @@ struct metrics_block {
 	struct metrics_histogram commit_time;
 	atomic_ullong            callouts[MC_COUNT];
 	atomic_ullong            restarts[METRICS_N_ROLES];
+	atomic_ullong            link_full[ML_COUNT];
 	/* gauges */
 	atomic_ullong            open_connections;
 	atomic_ullong            verifier_in_flight;
@@ -89,6 +92,8 @@ void metrics_verified(enum metrics_verify_kind kind, uint64_t started_ns);
 void metrics_batch(unsigned requests, uint64_t commit_started_ns);
 void metrics_callout(enum metrics_callout outcome);
 void metrics_restart(enum sandbox_role role);
+/* A worker's link was full: its next messages wait in the worker. */
+void metrics_link_full(enum metrics_link link);
 void metrics_gauges(unsigned open_connections, unsigned verifier_in_flight);
 
 struct buf;

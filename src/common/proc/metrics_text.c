@@ -20,6 +20,7 @@ static const char *const callout_labels[MC_COUNT] = {
 };
 /* By enum sandbox_role. */
 static const char *const role_names[METRICS_N_ROLES] = { "verifier", "worker", "writer", "nats" };
+static const char *const link_names[ML_COUNT] = { "verifier", "writer" };
 
 static uint64_t load(const atomic_ullong *a)
 {
@@ -83,6 +84,23 @@ static int put_time_series(struct buf *out, const struct metrics_region *m, cons
 		char labels[64];
 		snprintf(labels, sizeof labels, "%s=\"%s\",", label, values[i]);
 		rc = put_histogram(out, name, labels, &s, metrics_time_bounds, METRICS_TIME_BUCKETS, 1e-9);
+	}
+	return rc;
+}
+
+/* A counter family with one counter a label value: field is the offset of
+ * the counters' array in each block, n of them, summed over the blocks. */
+static int put_counter_family(struct buf *out, const struct metrics_region *m, const char *name, const char *help,
+			      const char *label, const char *const *values, unsigned n, size_t field)
+{
+	int rc = head(out, name, "counter", help);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		uint64_t sum = 0;
+		for (unsigned b = 0; b < m->n_blocks; b++) {
+			const atomic_ullong *series = (const void *)((const char *)&m->blocks[b] + field);
+			sum += load(&series[i]);
+		}
+		rc = buf_printf(out, "%s{%s=\"%s\"} %llu\n", name, label, values[i], (unsigned long long)sum);
 	}
 	return rc;
 }
@@ -163,15 +181,14 @@ static int render_counts(const struct metrics_region *m, struct buf *out)
 		rc = buf_printf(out, "kez_nats_callouts_total{%s} %llu\n", callout_labels[c], (unsigned long long)n);
 	}
 	if (rc == 0)
-		rc = head(out, "kez_child_restarts_total", "counter",
-			  "Child processes started again after they died, by role.");
-	for (unsigned r = 0; r < METRICS_N_ROLES && rc == 0; r++) {
-		uint64_t n = 0;
-		for (unsigned b = 0; b < m->n_blocks; b++)
-			n += load(&m->blocks[b].restarts[r]);
-		rc = buf_printf(out, "kez_child_restarts_total{role=\"%s\"} %llu\n", role_names[r],
-				(unsigned long long)n);
-	}
+		rc = put_counter_family(out, m, "kez_child_restarts_total",
+					"Child processes started again after they died, by role.", "role", role_names,
+					METRICS_N_ROLES, offsetof(struct metrics_block, restarts));
+	if (rc == 0)
+		rc = put_counter_family(out, m, "kez_ipc_link_full_total",
+					"Times a worker's link to the verifier or the writer was full, "
+					"so that requests waited in the worker.",
+					"peer", link_names, ML_COUNT, offsetof(struct metrics_block, link_full));
 	return rc;
 }
 
