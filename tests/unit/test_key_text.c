@@ -83,6 +83,7 @@ UNIT_TEST(key_text_hex)
 	CHECK(hex_decode_lower("+1", 2, out, 1) == -1);
 	CHECK(hex_decode_lower(" 1", 2, out, 1) == -1);
 	CHECK(hex_decode_lower("", 0, out, 0) == 0);
+	CHECK(hex_decode_lower("00ff7a10", 8, out, 4) == 0);
 	char text[9];
 	hex_encode(out, 4, text);
 	CHECK_EQ_STR(text, "00ff7a10");
@@ -97,4 +98,19 @@ UNIT_TEST(key_text_hex)
 	CHECK_EQ_INT(strlen(all), 512);
 	CHECK(hex_decode_lower(all, 512, back, 256) == 0);
 	CHECK_EQ_MEM(back, bytes, 256);
+	/* every byte value in either half of a pair, and after a good pair */
+	for (int c = 0; c < 256; c++) {
+		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		for (int at = 0; at < 4; at++) {
+			char pair[4] = { '7', 'a', '1', '0' };
+			pair[at] = (char)c;
+			uint8_t two[2];
+			int rc = hex_decode_lower(pair, 4, two, 2);
+			if ((rc == 0) != hex)
+				unit_fail(__FILE__, __LINE__, "byte 0x%02x at %d: %s", c, at, hex ? "refused" : "accepted");
+			unsigned v = hex ? (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10) : 0;
+			if (hex && two[at / 2] != (at % 2 ? (at < 2 ? 0x70 : 0x10) | v : v << 4 | (at < 2 ? 0xa : 0x0)))
+				unit_fail(__FILE__, __LINE__, "byte 0x%02x at %d: decoded 0x%02x", c, at, two[at / 2]);
+		}
+	}
 }

@@ -9,7 +9,8 @@
 #define KEY_TEXT_PREFIX "ed25519:"
 #define KEY_TEXT_LEN    (8 + 64) /* "ed25519:" + 64 hex digits */
 
-/* Decodes exactly 2*n lowercase hex digits. 0, or -1 for anything else. */
+/* Decodes exactly 2*n lowercase hex digits. 0, or -1 for anything else
+ * (out then holds no meaning). */
 int  hex_decode_lower(const char *s, size_t len, uint8_t *out, size_t n);
 /* Writes 2*n lowercase hex digits and a NUL. */
 void hex_encode(const uint8_t *in, size_t n, char *out);
