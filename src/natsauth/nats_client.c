@@ -26,6 +26,9 @@
 #define VERIFIER_WAIT_MS   1500 /* nats-server waits 2 s by default for an answer */
 #define GENERATION_POLL_MS 50   /* how soon a respawned verifier is asked again */
 #define BATCH_MAX          64   /* requests out at the verifier at once */
+/* After the broker closed the connection: the first wait, and the longest. */
+#define RECONNECT_PAUSE_MS     1000
+#define RECONNECT_PAUSE_MAX_MS 30000
 
 struct pending_ask;
 
@@ -211,7 +214,10 @@ static void on_connected(natsConnection *nc, void *closure)
 	log_info("serving the NATS auth callout on %s", ((const struct config *)closure)->nats_url);
 }
 
-static int connect_nats(const struct config *cfg, natsSubscription **sub)
+/* The options of every connection this process makes, kept for its life:
+ * they hold libnats's copy of the password, which the config no longer has
+ * once the first connection is made. */
+static natsOptions *make_options(const struct config *cfg)
 {
 	natsOptions *opts = NULL;
 	natsStatus s = natsOptions_Create(&opts);
@@ -240,23 +246,58 @@ static int connect_nats(const struct config *cfg, natsSubscription **sub)
 	} else if (s == NATS_OK) {
 		s = natsOptions_SetUserInfo(opts, cfg->nats_user, cfg->nats_password ? cfg->nats_password : "");
 	}
-	if (s == NATS_OK) {
-		s = natsConnection_Connect(&co.nc, opts);
-		if (s == NATS_OK)
-			log_info("serving the NATS auth callout on %s", cfg->nats_url);
-		if (s == NATS_NOT_YET_CONNECTED) {
-			log_warn("NATS at %s is not reachable yet; retrying in the background", cfg->nats_url);
-			s = NATS_OK;
-		}
+	if (s != NATS_OK) {
+		log_error("cannot use NATS at %s: %s", cfg->nats_url, natsStatus_GetText(s));
+		natsOptions_Destroy(opts);
+		return NULL;
+	}
+	return opts;
+}
+
+/* 0: connected, or trying in the background; 1: the connection is closed
+ * already (the broker refused the login); -1: no connection can be made. */
+static int connect_nats(const struct config *cfg, natsOptions *opts, natsSubscription **sub)
+{
+	natsStatus s = natsConnection_Connect(&co.nc, opts);
+	if (s == NATS_OK)
+		log_info("serving the NATS auth callout on %s", cfg->nats_url);
+	if (s == NATS_NOT_YET_CONNECTED) {
+		log_warn("NATS at %s is not reachable yet; retrying in the background", cfg->nats_url);
+		s = NATS_OK;
 	}
 	if (s == NATS_OK)
 		s = natsConnection_SubscribeSync(sub, co.nc, AUTH_SUBJECT);
-	natsOptions_Destroy(opts);
+	if (s == NATS_CONNECTION_CLOSED && co.nc)
+		return 1;
 	if (s != NATS_OK) {
 		log_error("cannot use NATS at %s: %s", cfg->nats_url, natsStatus_GetText(s));
 		return -1;
 	}
 	return 0;
+}
+
+/* libnats gives a connection up for good when the broker refuses the
+ * login (a key it does not list yet, say) and keeps trying only while it
+ * cannot reach it: after a refusal, a new connection, each one a while
+ * later than the one before, so that a fixed broker is served again
+ * without a restart. As connect_nats; 0 too when asked to stop. */
+static int connect_again(const struct config *cfg, natsOptions *opts, natsSubscription **sub,
+			 unsigned *pause_ms, volatile int *stop)
+{
+	const char *why = NULL;
+	natsConnection_GetLastError(co.nc, &why);
+	log_warn("NATS at %s closed the connection (%s); connecting again in %u ms", cfg->nats_url,
+		 why && why[0] ? why : "no reason given", *pause_ms);
+	for (unsigned waited = 0; waited < *pause_ms && !*stop; waited += 100) {
+		struct timespec step = { 0, 100 * 1000 * 1000 };
+		nanosleep(&step, NULL);
+	}
+	*pause_ms = *pause_ms * 2 > RECONNECT_PAUSE_MAX_MS ? RECONNECT_PAUSE_MAX_MS : *pause_ms * 2;
+	natsSubscription_Destroy(*sub);
+	*sub = NULL;
+	natsConnection_Destroy(co.nc);
+	co.nc = NULL;
+	return *stop ? 0 : connect_nats(cfg, opts, sub);
 }
 
 int nats_client_run(const struct child_context *ctx)
@@ -274,14 +315,33 @@ int nats_client_run(const struct child_context *ctx)
 	if (getrandom(&r, sizeof r, 0) == sizeof r)
 		co.next_id = (uint64_t)r << 32;
 	natsSubscription *sub = NULL;
-	if (connect_nats(cfg, &sub) < 0)
+	natsOptions *opts = make_options(cfg);
+	int state = opts ? connect_nats(cfg, opts, &sub) : -1;
+	if (state < 0) {
+		natsSubscription_Destroy(sub);
+		natsConnection_Destroy(co.nc);
+		natsOptions_Destroy(opts);
 		return 1;
-	child_wipe_nats_password(cfg); /* libnats keeps its own copy for reconnects */
+	}
+	child_wipe_nats_password(cfg); /* the options keep libnats's copy, for reconnects */
+	unsigned pause_ms = RECONNECT_PAUSE_MS;
+	int rc = 0;
 	while (!*stop) {
+		if (state > 0) {
+			state = connect_again(cfg, opts, &sub, &pause_ms, stop);
+			if (state < 0) {
+				rc = 1;
+				break;
+			}
+			continue;
+		}
 		natsMsg *msg = NULL;
 		natsStatus s = natsSubscription_NextMsg(&msg, sub, 500);
 		if (s == NATS_OK) {
+			pause_ms = RECONNECT_PAUSE_MS;
 			handle_batch(msg, sub);
+		} else if (s == NATS_CONNECTION_CLOSED) {
+			state = 1;
 		} else if (s != NATS_TIMEOUT) {
 			log_warn("NATS subscription: %s", natsStatus_GetText(s));
 			struct timespec pause = { 0, 200 * 1000 * 1000 };
@@ -290,9 +350,10 @@ int nats_client_run(const struct child_context *ctx)
 	}
 	natsSubscription_Destroy(sub);
 	natsConnection_Destroy(co.nc);
+	natsOptions_Destroy(opts);
 	nats_Close();
 	OPENSSL_cleanse(co.seed, sizeof co.seed);
 	ipc_channel_clear(&co.to_verifier);
 	ipc_receiver_free(&co.rx);
-	return 0;
+	return rc;
 }
