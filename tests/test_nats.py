@@ -37,6 +37,16 @@ def make_keys(d):
     return dict(re.findall(r"^(KEZ_NATS_\w+)=(\S+)$", out.stdout, re.M))
 
 
+def port_open(port):
+    """Something accepts connections on 127.0.0.1:port."""
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 def write_conf(d, port, ws_port=None, loopback=False):
     """deploy/nats.conf with this test's ports (free ones where not given)
     and JetStream in d, written to d/nats.conf (next to the keys include).
@@ -80,12 +90,7 @@ class Stack:
         assert wait_for(lambda: "serving the NATS auth callout" in self.kez.log(), 10 * SLOW), self.kez.log()
 
     def _nats_up(self):
-        import socket
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
+        return port_open(self.port)
 
     def user(self, handle=None):
         """A key (registered to `handle` unless None) and its seed file."""

@@ -12,12 +12,24 @@ import time
 
 import kez_client as kc
 from conftest import SLOW, Server, make_temp_dir, wait_for
-from test_nats import NATS_SERVER, PROBE, free_port, make_keys, write_conf
+from test_nats import NATS_SERVER, PROBE, free_port, make_keys, port_open, write_conf
 
 
 def server_args(d, port):
     return ["--nats-url", "nats://127.0.0.1:%d" % port, "--nats-seed", os.path.join(d, "service.nk"),
             "--nats-issuer-seed", os.path.join(d, "issuer.nk")]
+
+
+def admit_a_registered_user(d, s, port, handle):
+    key = kc.new_key()
+    body, _ = kc.make_envelope(handle, key=key)
+    assert kc.register(s.port, body).status == 201
+    seed = os.path.join(d, "%s.seed" % handle)
+    with open(seed, "w") as f:
+        f.write(kc.user_seed_text(key) + "\n")
+    r = subprocess.run([PROBE, "nats://127.0.0.1:%d" % port, seed, "sub", "kez.inbox.%s.x" % kc.key_text(key)[8:]],
+                       capture_output=True, text=True, timeout=30 * SLOW)
+    assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.log()
 
 
 def test_sigterm_stops_at_once_while_the_broker_is_down():
@@ -42,32 +54,12 @@ def test_callout_serves_once_the_broker_comes_up():
         nats = subprocess.Popen([NATS_SERVER, "-c", conf], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         assert wait_for(lambda: "serving the NATS auth callout" in s.log(), 15 * SLOW), s.log()
-        key = kc.new_key()
-        body, _ = kc.make_envelope("latecomer", key=key)
-        assert kc.register(s.port, body).status == 201
-        seed = os.path.join(d, "user.seed")
-        with open(seed, "w") as f:
-            f.write(kc.user_seed_text(key) + "\n")
-        r = subprocess.run([PROBE, "nats://127.0.0.1:%d" % port, seed, "sub", "kez.inbox.%s.x" % kc.key_text(key)[8:]],
-                           capture_output=True, text=True, timeout=30 * SLOW)
-        assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.log()
+        admit_a_registered_user(d, s, port, "latecomer")
     finally:
         s.stop()
         if nats:
             nats.send_signal(signal.SIGTERM)
             nats.wait(10)
-
-
-def admit_a_registered_user(d, s, port, handle):
-    key = kc.new_key()
-    body, _ = kc.make_envelope(handle, key=key)
-    assert kc.register(s.port, body).status == 201
-    seed = os.path.join(d, "%s.seed" % handle)
-    with open(seed, "w") as f:
-        f.write(kc.user_seed_text(key) + "\n")
-    r = subprocess.run([PROBE, "nats://127.0.0.1:%d" % port, seed, "sub", "kez.inbox.%s.x" % kc.key_text(key)[8:]],
-                       capture_output=True, text=True, timeout=30 * SLOW)
-    assert "connected" in r.stdout and "async-error" not in r.stdout, r.stdout + s.log()
 
 
 def test_callout_serves_once_the_broker_lists_its_key():
@@ -86,7 +78,7 @@ def test_callout_serves_once_the_broker_lists_its_key():
                             stderr=subprocess.DEVNULL)
     s = None
     try:
-        assert wait_for(lambda: socket_open(port), 10), "nats-server did not start"
+        assert wait_for(lambda: port_open(port), 10), "nats-server did not start"
         s = Server(d, server_args(d, port)).start()
         assert wait_for(lambda: "closed the connection" in s.log(), 10 * SLOW), s.log()
         assert "serving the NATS auth callout" not in s.log()
@@ -108,12 +100,3 @@ def test_callout_serves_once_the_broker_lists_its_key():
             s.stop()
         nats.send_signal(signal.SIGTERM)
         nats.wait(10)
-
-
-def socket_open(port):
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
