@@ -337,8 +337,10 @@ int nats_client_run(const struct child_context *ctx)
 		}
 		natsMsg *msg = NULL;
 		natsStatus s = natsSubscription_NextMsg(&msg, sub, 500);
-		if (s == NATS_OK) {
+		/* Let in again: a later refusal starts over at the first wait. */
+		if (s == NATS_OK || (s == NATS_TIMEOUT && natsConnection_Status(co.nc) == NATS_CONN_STATUS_CONNECTED))
 			pause_ms = RECONNECT_PAUSE_MS;
+		if (s == NATS_OK) {
 			handle_batch(msg, sub);
 		} else if (s == NATS_CONNECTION_CLOSED) {
 			state = 1;
