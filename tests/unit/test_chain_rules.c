@@ -253,6 +253,82 @@ UNIT_TEST(chain_rules_revokes)
 	rig_close(&g);
 }
 
+/* Entries of the claims table, read in a transaction of their own. */
+static long claim_records(struct rig *g)
+{
+	MDB_txn *txn;
+	if (registry_read_begin(&g->r, &txn) != 1)
+		return -1;
+	MDB_stat st;
+	long n = mdb_stat(txn, g->r.chain_claims, &st) == 0 ? (long)st.ms_entries : -1;
+	registry_read_end(&g->r);
+	return n;
+}
+
+/* Writes `value` under event `seq`'s key of `table` in a batch of its own. */
+static bool put_record(struct rig *g, MDB_dbi table, const uint8_t chain[32], uint32_t seq, const void *value,
+		       size_t len)
+{
+	uint8_t key[36];
+	memcpy(key, chain, 32);
+	for (int i = 0; i < 4; i++)
+		key[32 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	MDB_txn *txn;
+	if (registry_batch_begin(&g->r, &txn) != 0)
+		return false;
+	MDB_val k = { sizeof key, key }, v = { len, (void *)value };
+	if (mdb_put(txn, table, &k, &v, 0) != 0) {
+		mdb_txn_abort(txn);
+		return false;
+	}
+	return registry_batch_commit(txn) == 0;
+}
+
+UNIT_TEST(chain_rules_claim_records)
+{
+	struct rig g;
+	REQUIRE(rig_open(&g, MAP_4M));
+	struct sc_key a;
+	sc_key_make(1, &a);
+	uint8_t h[32];
+	EXPECT(post(&g, &a, &a, 1, NULL, SIGCHAIN_OP_ADD, 0, add_body("x:1")), API_OK);
+	for (uint32_t seq = 2; seq <= 4; seq++) {
+		memcpy(h, g.out.head.head, 32);
+		EXPECT(post(&g, &a, &a, seq, h, SIGCHAIN_OP_ADD, 0, add_body("x:n")), API_OK);
+	}
+	/* an add writes its event only */
+	CHECK_EQ_INT(claim_records(&g), 0);
+
+	/* as a registry written before keeps it: an add's record saying active */
+	const uint8_t active = 1;
+	REQUIRE(put_record(&g, g.r.chain_claims, a.pub, 2, &active, 1));
+	memcpy(h, g.out.head.head, 32);
+	EXPECT(post(&g, &a, &a, 5, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(2)), API_OK);
+	memcpy(h, g.out.head.head, 32);
+	EXPECT(post(&g, &a, &a, 6, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(2)), API_INVALID_REVOKE);
+	EXPECT(post(&g, &a, &a, 6, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(1)), API_OK);
+	CHECK_EQ_INT(claim_records(&g), 2);
+	MDB_txn *txn;
+	REQUIRE(registry_read_begin(&g.r, &txn) == 1);
+	enum chain_claim c;
+	CHECK(chain_store_claim(&g.r, txn, a.pub, 1, &c) == 0 && c == CHAIN_CLAIM_REVOKED);
+	CHECK(chain_store_claim(&g.r, txn, a.pub, 2, &c) == 0 && c == CHAIN_CLAIM_REVOKED);
+	CHECK(chain_store_claim(&g.r, txn, a.pub, 3, &c) == 0 && c == CHAIN_CLAIM_ACTIVE);
+	CHECK(chain_store_claim(&g.r, txn, a.pub, 5, &c) == 0 && c == CHAIN_CLAIM_NONE);
+	CHECK(chain_store_claim(&g.r, txn, a.pub, 7, &c) == 0 && c == CHAIN_CLAIM_NONE);
+	registry_read_end(&g.r);
+
+	/* an event record that no longer parses: refused as internal, chain unchanged */
+	uint8_t damaged[32 + 2] = { 0 };
+	memcpy(damaged + 32, "{}", 2);
+	REQUIRE(put_record(&g, g.r.chain_events, a.pub, 3, damaged, sizeof damaged));
+	memcpy(h, g.out.head.head, 32);
+	EXPECT(post(&g, &a, &a, 7, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(3)), API_INTERNAL);
+	EXPECT(post(&g, &a, &a, 7, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(4)), API_OK);
+	CHECK_EQ_INT(g.out.head.length, 7);
+	rig_close(&g);
+}
+
 UNIT_TEST(chain_rules_rotations)
 {
 	struct rig g;

@@ -149,6 +149,30 @@ long chain_store_page(const struct registry *r, MDB_txn *txn, const uint8_t chai
 	return visited;
 }
 
+/* The op of stored event `seq`, read back from its JCS: 1 with *op set,
+ * 0 no such event, -1 error. Only a revoke asks, so the parse is rare. */
+static int stored_op(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], uint32_t seq,
+		     enum sigchain_op *op)
+{
+	struct chain_stored_event stored;
+	int rc = chain_store_event(r, txn, chain, seq, &stored);
+	if (rc <= 0)
+		return rc;
+	struct sigchain_event ev;
+	sigchain_event_init(&ev);
+	const struct sigchain_parse_policy as_stored = { 0 }; /* no path to match, no clock */
+	char detail[256];
+	enum api_error e = sigchain_event_parse(stored.jcs, stored.len, &as_stored, &ev, detail, sizeof detail);
+	*op = ev.f.op;
+	bool same = e == API_OK && ev.f.seq == seq && memcmp(ev.f.chain, chain, 32) == 0;
+	sigchain_event_free(&ev);
+	if (!same) {
+		report_damage("an event record");
+		return -1;
+	}
+	return 1;
+}
+
 int chain_store_claim(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], uint32_t seq,
 		      enum chain_claim *out)
 {
@@ -157,8 +181,14 @@ int chain_store_claim(const struct registry *r, MDB_txn *txn, const uint8_t chai
 	MDB_val k = { sizeof key, key }, v;
 	int rc = mdb_get(txn, r->chain_claims, &k, &v);
 	*out = CHAIN_CLAIM_NONE;
-	if (rc == MDB_NOTFOUND)
-		return 0;
+	if (rc == MDB_NOTFOUND) {
+		/* No record: an add no revoke named yet, or no add at all. */
+		enum sigchain_op op;
+		rc = stored_op(r, txn, chain, seq, &op);
+		if (rc > 0 && op == SIGCHAIN_OP_ADD)
+			*out = CHAIN_CLAIM_ACTIVE;
+		return rc < 0 ? -1 : 0;
+	}
 	if (rc != 0)
 		return lmdb_failed("read of a claim", rc);
 	const uint8_t *p = v.mv_data;
@@ -196,11 +226,13 @@ static int put_all(struct registry *r, MDB_txn *child, const struct chain_head *
 	encode_head(next, head);
 	MDB_val hk = { 32, (void *)f->chain }, hv = { sizeof head, head };
 	rc = mdb_put(child, r->chain_heads, &hk, &hv, 0);
-	if (rc != 0 || f->op == SIGCHAIN_OP_ROTATE)
+	if (rc != 0 || f->op != SIGCHAIN_OP_REVOKE)
 		return rc;
 
-	uint8_t ckey[EVENT_KEY_LEN], state = f->op == SIGCHAIN_OP_ADD ? CLAIM_ACTIVE : CLAIM_REVOKED;
-	event_key(f->chain, f->op == SIGCHAIN_OP_ADD ? f->seq : f->revoke_seq, ckey);
+	/* Only a revoke writes a claim record: an add's is its event (a third
+	 * table's leaf less in every commit of adds). */
+	uint8_t ckey[EVENT_KEY_LEN], state = CLAIM_REVOKED;
+	event_key(f->chain, f->revoke_seq, ckey);
 	MDB_val ck = { sizeof ckey, ckey }, cv = { 1, &state };
 	return mdb_put(child, r->chain_claims, &ck, &cv, 0);
 }

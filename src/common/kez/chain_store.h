@@ -3,7 +3,9 @@
  *   "chain_events": chain key (32) + seq (4, big-endian) -> event hash (32) + JCS(event)
  *   "chain_heads":  chain key (32) -> format (1), length (4), head hash (32),
  *                   signing key (32), last created_at seconds (8) and nanos (4)
- *   "chain_claims": chain key (32) + seq (4) of an add -> 1 active, 0 revoked
+ *   "chain_claims": chain key (32) + seq (4) of a revoked add -> 0; an add
+ *                   without a record is active (registries written before
+ *                   also hold 1, active, for adds: read alike)
  * Readers (the workers) call the read functions in a read-only transaction
  * (registry_read_begin); the writer calls them and chain_store_append in its
  * write transaction. Big-endian seqs keep a chain's events in order. */
@@ -44,13 +46,15 @@ typedef int (*chain_store_visit_fn)(void *ctx, const struct chain_stored_event *
 long chain_store_page(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], uint32_t after,
 		      uint32_t limit, chain_store_visit_fn visit, void *ctx);
 
-/* What event `seq` is to a revoke. 0, or -1. */
+/* What event `seq` is to a revoke (an add without a claim record is read
+ * back from its event). 0, or -1 on an LMDB error or a damaged record. */
 int chain_store_claim(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], uint32_t seq,
 		      enum chain_claim *out);
 
 /* Appends f (its rules decided by chain_rules_decide) with its JCS bytes,
  * in a nested transaction so a full map leaves the rest of the batch in
- * place: the event, the new head (*head advanced), and its claim change.
+ * place: the event, the new head (*head advanced), and a revoke's claim
+ * record.
  * API_OK, API_STORAGE_FULL or API_INTERNAL. */
 enum api_error chain_store_append(struct registry *r, MDB_txn *txn, struct chain_head *head,
 				  const struct sigchain_fields *f, const void *jcs, size_t len);
