@@ -163,8 +163,9 @@ static int stored_op(const struct registry *r, MDB_txn *txn, const uint8_t chain
 	const struct sigchain_parse_policy as_stored = { 0 }; /* no path to match, no clock */
 	char detail[256];
 	enum api_error e = sigchain_event_parse(stored.jcs, stored.len, &as_stored, &ev, detail, sizeof detail);
-	*op = ev.f.op;
 	bool same = e == API_OK && ev.f.seq == seq && memcmp(ev.f.chain, chain, 32) == 0;
+	if (same)
+		*op = ev.f.op;
 	sigchain_event_free(&ev);
 	if (!same) {
 		report_damage("an event record");
