@@ -33,30 +33,33 @@ APP_FILES = ("index.html", "app.mjs", "app.css")
 
 
 def npm_install():
-    """node_modules in build/browser-npm for the pinned package.json; reused
-    while package.json is unchanged."""
+    """node_modules in build/browser-npm for the pinned package.json and its
+    lockfile (`npm ci`: every package's sha512 checked); reused while both
+    are unchanged. The lockfile names no registry (regenerate it with
+    `npm install --package-lock-only --omit-lockfile-registry-resolved`)."""
     for tool in ("node", "npm"):
         assert shutil.which(tool), "%s is not installed (make deps installs nodejs and npm)" % tool
-    want = open(os.path.join(APP, "package.json")).read()
+    want = {name: open(os.path.join(APP, name)).read() for name in ("package.json", "package-lock.json")}
     stamp = os.path.join(NPM_DIR, "installed-package.json")
-    if os.path.exists(stamp) and open(stamp).read() == want and \
+    stamp_text = want["package.json"] + want["package-lock.json"]
+    if os.path.exists(stamp) and open(stamp).read() == stamp_text and \
             all(os.path.exists(os.path.join(NPM_DIR, "node_modules", p)) for p in VENDOR.values()):
         return
     os.makedirs(NPM_DIR, exist_ok=True)
-    with open(os.path.join(NPM_DIR, "package.json"), "w") as f:
-        f.write(want)
-    # exact versions and no dependencies of their own: no lockfile needed
+    for name, text in want.items():
+        with open(os.path.join(NPM_DIR, name), "w") as f:
+            f.write(text)
     try:
-        r = subprocess.run(["npm", "install", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error",
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error",
                             "--cache", os.path.join(NPM_DIR, ".npm-cache")],
                            cwd=NPM_DIR, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
-        pytest.fail("npm install of tests/browser/package.json did not finish in 300 s")
+        pytest.fail("npm ci of tests/browser/package.json did not finish in 300 s")
     if r.returncode != 0:
-        pytest.fail("npm install of tests/browser/package.json failed (exit %d):\n%s%s"
+        pytest.fail("npm ci of tests/browser/package.json failed (exit %d):\n%s%s"
                     % (r.returncode, r.stdout, r.stderr))
     with open(stamp, "w") as f:
-        f.write(want)
+        f.write(stamp_text)
 
 
 def vendored_site(directory):
