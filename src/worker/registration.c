@@ -13,15 +13,11 @@
 
 enum { STAGE_VERIFY = 1, STAGE_INSERT = 2 };
 
-/* The verified handle and key, between the two hops; one per connection slot. */
-struct verified {
+/* The verified handle and key, between the two hops. */
+struct registration_slot {
 	char    handle[HANDLE_MAX_LEN + 1];
 	size_t  handle_len;
 	uint8_t primary[32];
-};
-
-struct registration_table {
-	struct verified *slots;
 };
 
 static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
@@ -31,25 +27,14 @@ static const struct pending_ops ops = { .reply = on_reply, .lost = on_lost };
 
 int registration_init(struct worker *w)
 {
-	struct registration_table *t = calloc(1, sizeof *t);
-	if (!t)
-		return -1;
-	t->slots = calloc(w->cfg->max_connections, sizeof *t->slots);
-	if (!t->slots) {
-		free(t);
-		return -1;
-	}
-	w->registrations = t;
-	return 0;
+	w->registration_slots = calloc(w->cfg->max_connections, sizeof *w->registration_slots);
+	return w->registration_slots ? 0 : -1;
 }
 
 void registration_free(struct worker *w)
 {
-	if (!w->registrations)
-		return;
-	free(w->registrations->slots);
-	free(w->registrations);
-	w->registrations = NULL;
+	free(w->registration_slots);
+	w->registration_slots = NULL;
 }
 
 void registration_start(struct worker *w, struct connection *c)
@@ -77,7 +62,7 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 		connection_resume_with_error(w, c, API_INTERNAL, NULL);
 		return;
 	}
-	struct verified *r = &w->registrations->slots[c->slot];
+	struct registration_slot *r = &w->registration_slots[c->slot];
 	memcpy(r->handle, v->handle, v->handle_len);
 	r->handle[v->handle_len] = '\0';
 	r->handle_len = v->handle_len;
@@ -106,7 +91,7 @@ static void on_inserted(struct worker *w, struct connection *c, const struct ipc
 		connection_resume_with_error(w, c, e, NULL);
 		return;
 	}
-	const struct verified *v = &w->registrations->slots[c->slot];
+	const struct registration_slot *v = &w->registration_slots[c->slot];
 	struct registry_record rec;
 	memset(&rec, 0, sizeof rec);
 	memcpy(rec.handle, v->handle, v->handle_len + 1);
@@ -153,7 +138,7 @@ static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum
 	bool inserting = stage == STAGE_INSERT;
 	if (inserting && why == PENDING_TIMED_OUT)
 		log_warn("registration of '%s' got no answer from the writer in time",
-			 w->registrations->slots[c->slot].handle);
+			 w->registration_slots[c->slot].handle);
 	const char *why_text = inserting ? "the registry did not answer in time; look the handle up before trying again"
 					 : "the verifier did not answer in time; try again shortly";
 	connection_resume_with_error(w, c, API_UNAVAILABLE, why_text);

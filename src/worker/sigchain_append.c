@@ -14,11 +14,6 @@
 
 enum { STAGE_VERIFY = 1, STAGE_APPEND = 2 };
 
-/* The verified event's fields, between the two hops; one per connection slot. */
-struct sigchain_append_table {
-	struct sigchain_fields *slots;
-};
-
 static void on_reply(struct worker *w, struct connection *c, unsigned stage, const struct ipc_header *h,
 		     const void *body, size_t len);
 static void on_lost(struct worker *w, struct connection *c, unsigned stage, enum pending_loss why);
@@ -26,22 +21,15 @@ static const struct pending_ops ops = { .reply = on_reply, .lost = on_lost };
 
 int sigchain_append_init(struct worker *w)
 {
-	struct sigchain_append_table *t = calloc(1, sizeof *t);
-	if (!t || !(t->slots = calloc(w->cfg->max_connections, sizeof *t->slots))) {
-		free(t);
-		return -1;
-	}
-	w->chain_appends = t;
-	return 0;
+	/* the verified event's fields, between the two hops */
+	w->append_slots = calloc(w->cfg->max_connections, sizeof *w->append_slots);
+	return w->append_slots ? 0 : -1;
 }
 
 void sigchain_append_free(struct worker *w)
 {
-	if (!w->chain_appends)
-		return;
-	free(w->chain_appends->slots);
-	free(w->chain_appends);
-	w->chain_appends = NULL;
+	free(w->append_slots);
+	w->append_slots = NULL;
 }
 
 void sigchain_append_start(struct worker *w, struct connection *c)
@@ -76,7 +64,7 @@ static void on_verified(struct worker *w, struct connection *c, const struct ipc
 		connection_resume_with_error(w, c, e, detail);
 		return;
 	}
-	struct sigchain_fields *f = &w->chain_appends->slots[c->slot];
+	struct sigchain_fields *f = &w->append_slots[c->slot];
 	if (event_len == 0 || sigchain_fields_decode(v->fields, f) < 0) {
 		log_error("the verifier answered with an event that cannot be stored");
 		connection_resume_with_error(w, c, API_INTERNAL, NULL);
@@ -127,7 +115,7 @@ static void on_appended(struct worker *w, struct connection *c, const struct ipc
 		connection_resume_with_error(w, c, e, detail);
 		return;
 	}
-	const struct sigchain_fields *f = &w->chain_appends->slots[c->slot];
+	const struct sigchain_fields *f = &w->append_slots[c->slot];
 	char chain[65], hash[SIGCHAIN_HASH_TEXT_LEN + 1], head[SIGCHAIN_HASH_TEXT_LEN + 1], body[400], location[160];
 	hex_encode(f->chain, 32, chain);
 	sigchain_hash_format(f->hash, hash);

@@ -44,9 +44,9 @@
 struct connection;
 struct worker;
 struct pending_table;
-struct registration_table;
+struct registration_slot;
 struct sigchain_read_table;
-struct sigchain_append_table;
+struct sigchain_fields;
 struct rate_table;
 
 enum conn_phase {
@@ -124,9 +124,10 @@ struct worker {
 	bool                        watching_space[2]; /* EPOLLOUT asked for: verifier, writer link */
 	struct ipc_receiver         ipc_rx;   /* replies from both, checked against the message table */
 	struct pending_table       *pending;
-	struct registration_table  *registrations;
+	/* What each request's first hop found, kept for its second: one per connection slot. */
+	struct registration_slot   *registration_slots;
 	struct sigchain_read_table *chain_reads;
-	struct sigchain_append_table *chain_appends;
+	struct sigchain_fields     *append_slots;
 
 	struct connection          *conns;    /* max_connections slots */
 	unsigned                   *free_slots;
