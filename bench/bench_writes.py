@@ -44,7 +44,10 @@ def append_rate(server, work, tag, seconds, expected=14000):
     chains (128 per wrk thread, more than its 32 connections, so that an
     event's predecessor is always stored before it is sent); durable =
     events the registry gained (every 201 is sent after its commit is
-    synced)."""
+    synced). The events table also holds each chain's head, written with
+    its first event: the 256 chains' first events are the run's first
+    requests, sent before the window opens, so the window counts events
+    only."""
     per_chain = max(10, int(expected * (seconds + WINDOW_MARGIN_S + 1) * 1.3 / 256))
     base = make_events(work, tag, 256, per_chain)
     r = wrk_window("http://127.0.0.1:%d" % server.port, "post.lua", seconds, {"KEZ_BENCH_BODIES": base},
@@ -67,7 +70,7 @@ def fill_chains(server, work, tag, chains, per_chain=10):
         drop(base)
         done += n
         stored = entries(server.db, "chain_events")
-        log("  chains %d/%d (%d events stored so far)" % (done, chains, stored))
+        log("  chains %d/%d (%d events and heads stored so far)" % (done, chains, stored))
     return stored
 
 

@@ -253,16 +253,21 @@ UNIT_TEST(chain_rules_revokes)
 	rig_close(&g);
 }
 
-/* Entries of the claims table, read in a transaction of their own. */
-static long claim_records(struct rig *g)
+/* Entries of one table, read in a transaction of their own. */
+static long table_entries(struct rig *g, MDB_dbi table)
 {
 	MDB_txn *txn;
 	if (registry_read_begin(&g->r, &txn) != 1)
 		return -1;
 	MDB_stat st;
-	long n = mdb_stat(txn, g->r.chain_claims, &st) == 0 ? (long)st.ms_entries : -1;
+	long n = mdb_stat(txn, table, &st) == 0 ? (long)st.ms_entries : -1;
 	registry_read_end(&g->r);
 	return n;
+}
+
+static long claim_records(struct rig *g)
+{
+	return table_entries(g, g->r.chain_claims);
 }
 
 /* Writes `value` under event `seq`'s key of `table` in a batch of its own. */
@@ -284,6 +289,20 @@ static bool put_record(struct rig *g, MDB_dbi table, const uint8_t chain[32], ui
 	return registry_batch_commit(txn) == 0;
 }
 
+/* Adds 1..n to a's chain, each after the one before: whether all were stored. */
+static bool posts_adds(struct rig *g, struct sc_key *a, uint32_t n)
+{
+	uint8_t h[32];
+	if (post(g, a, a, 1, NULL, SIGCHAIN_OP_ADD, 0, add_body("x:1")) != API_OK)
+		return false;
+	for (uint32_t seq = 2; seq <= n; seq++) {
+		memcpy(h, g->out.head.head, 32);
+		if (post(g, a, a, seq, h, SIGCHAIN_OP_ADD, 0, add_body("x:n")) != API_OK)
+			return false;
+	}
+	return true;
+}
+
 UNIT_TEST(chain_rules_claim_records)
 {
 	struct rig g;
@@ -291,11 +310,7 @@ UNIT_TEST(chain_rules_claim_records)
 	struct sc_key a;
 	sc_key_make(1, &a);
 	uint8_t h[32];
-	EXPECT(post(&g, &a, &a, 1, NULL, SIGCHAIN_OP_ADD, 0, add_body("x:1")), API_OK);
-	for (uint32_t seq = 2; seq <= 4; seq++) {
-		memcpy(h, g.out.head.head, 32);
-		EXPECT(post(&g, &a, &a, seq, h, SIGCHAIN_OP_ADD, 0, add_body("x:n")), API_OK);
-	}
+	REQUIRE(posts_adds(&g, &a, 4));
 	/* an add writes its event only */
 	CHECK_EQ_INT(claim_records(&g), 0);
 
@@ -326,6 +341,75 @@ UNIT_TEST(chain_rules_claim_records)
 	EXPECT(post(&g, &a, &a, 7, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(3)), API_INTERNAL);
 	EXPECT(post(&g, &a, &a, 7, h, SIGCHAIN_OP_REVOKE, 0, revoke_body(4)), API_OK);
 	CHECK_EQ_INT(g.out.head.length, 7);
+	rig_close(&g);
+}
+
+/* Moves the chain's head record from the events table into the head table,
+ * where registries written before kept it. */
+static bool move_head_back(struct rig *g, const uint8_t chain[32])
+{
+	uint8_t key[36];
+	memcpy(key, chain, 32);
+	memset(key + 32, 0xff, 4);
+	MDB_txn *txn;
+	if (registry_batch_begin(&g->r, &txn) != 0)
+		return false;
+	MDB_val k = { sizeof key, key }, v, ok = { 32, (void *)chain };
+	uint8_t head[128];
+	bool moved = mdb_get(txn, g->r.chain_events, &k, &v) == 0 && v.mv_size <= sizeof head;
+	if (moved) {
+		memcpy(head, v.mv_data, v.mv_size);
+		MDB_val hv = { v.mv_size, head };
+		moved = mdb_del(txn, g->r.chain_events, &k, NULL) == 0 && mdb_put(txn, g->r.chain_heads, &ok, &hv, 0) == 0;
+	}
+	if (!moved) {
+		mdb_txn_abort(txn);
+		return false;
+	}
+	return registry_batch_commit(txn) == 0;
+}
+
+UNIT_TEST(chain_rules_heads_in_events)
+{
+	struct rig g;
+	REQUIRE(rig_open(&g, MAP_4M));
+	struct sc_key a;
+	sc_key_make(1, &a);
+	uint8_t h[32];
+	REQUIRE(posts_adds(&g, &a, 3));
+	/* the head is the events table's fourth entry, and no event */
+	CHECK_EQ_INT(table_entries(&g, g.r.chain_heads), 0);
+	CHECK_EQ_INT(table_entries(&g, g.r.chain_events), 4);
+	MDB_txn *txn;
+	REQUIRE(registry_read_begin(&g.r, &txn) == 1);
+	struct chain_head head;
+	struct chain_stored_event ev;
+	CHECK(chain_store_head(&g.r, txn, a.pub, &head) == 1 && head.length == 3);
+	CHECK_EQ_INT(chain_store_event(&g.r, txn, a.pub, UINT32_MAX, &ev), 0);
+	CHECK_EQ_INT(chain_store_event(&g.r, txn, a.pub, SIGCHAIN_MAX_SEQ + 1, &ev), 0);
+	CHECK_EQ_INT(chain_store_event(&g.r, txn, a.pub, 3, &ev), 1);
+	uint32_t seqs[8] = { 0 };
+	CHECK_EQ_INT(chain_store_page(&g.r, txn, a.pub, 0, 5, count_visit, seqs), 3);
+	CHECK(seqs[0] == 3 && seqs[1] == 1 && seqs[3] == 3);
+	seqs[0] = 0;
+	CHECK_EQ_INT(chain_store_page(&g.r, txn, a.pub, 3, 5, count_visit, seqs), 0);
+	registry_read_end(&g.r);
+
+	/* as a registry written before keeps it: read from the head table,
+	 * moved into the events table by the chain's next append */
+	REQUIRE(move_head_back(&g, a.pub));
+	CHECK_EQ_INT(table_entries(&g, g.r.chain_heads), 1);
+	REQUIRE(registry_read_begin(&g.r, &txn) == 1);
+	CHECK(chain_store_head(&g.r, txn, a.pub, &head) == 1 && head.length == 3);
+	registry_read_end(&g.r);
+	memcpy(h, g.out.head.head, 32);
+	EXPECT(post(&g, &a, &a, 3, h, SIGCHAIN_OP_ADD, 0, add_body("x:n")), API_SEQ_CONFLICT);
+	EXPECT(post(&g, &a, &a, 4, h, SIGCHAIN_OP_ADD, 0, add_body("x:n")), API_OK);
+	CHECK_EQ_INT(table_entries(&g, g.r.chain_heads), 0);
+	CHECK_EQ_INT(table_entries(&g, g.r.chain_events), 5);
+	REQUIRE(registry_read_begin(&g.r, &txn) == 1);
+	CHECK(chain_store_head(&g.r, txn, a.pub, &head) == 1 && head.length == 4);
+	registry_read_end(&g.r);
 	rig_close(&g);
 }
 

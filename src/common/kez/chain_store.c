@@ -7,6 +7,10 @@
 #define HEAD_FORMAT   1
 #define HEAD_SIZE     (1 + 4 + 32 + 32 + 8 + 4)
 #define EVENT_KEY_LEN (32 + 4)
+/* A chain's head sits in the events table under this seq, after its last
+ * event: an append's two writes then fall in one leaf most of the time. */
+#define HEAD_KEY_SEQ UINT32_MAX
+_Static_assert(SIGCHAIN_MAX_SEQ < HEAD_KEY_SEQ, "no event seq may be the head's key");
 #define CLAIM_ACTIVE  1
 #define CLAIM_REVOKED 0
 
@@ -76,8 +80,15 @@ static int lmdb_failed(const char *doing, int rc)
 int chain_store_head(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], struct chain_head *out)
 {
 	chain_head_empty(out, chain);
-	MDB_val k = { 32, (void *)chain }, v;
-	int rc = mdb_get(txn, r->chain_heads, &k, &v);
+	uint8_t key[EVENT_KEY_LEN];
+	event_key(chain, HEAD_KEY_SEQ, key);
+	MDB_val k = { sizeof key, key }, v;
+	int rc = mdb_get(txn, r->chain_events, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		/* registries written before: the head table, until the chain's next append */
+		k = (MDB_val){ 32, (void *)chain };
+		rc = mdb_get(txn, r->chain_heads, &k, &v);
+	}
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
@@ -107,6 +118,8 @@ static int decode_event(const MDB_val *v, uint32_t seq, struct chain_stored_even
 int chain_store_event(const struct registry *r, MDB_txn *txn, const uint8_t chain[32], uint32_t seq,
 		      struct chain_stored_event *out)
 {
+	if (seq < 1 || seq > SIGCHAIN_MAX_SEQ)
+		return 0; /* no event has it (the head's key is not an event) */
 	uint8_t key[EVENT_KEY_LEN];
 	event_key(chain, seq, key);
 	MDB_val k = { sizeof key, key }, v;
@@ -135,8 +148,11 @@ long chain_store_page(const struct registry *r, MDB_txn *txn, const uint8_t chai
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != EVENT_KEY_LEN || memcmp(k.mv_data, chain, 32) != 0)
 			break; /* the next chain's events */
+		uint32_t seq = (uint32_t)get_be((const uint8_t *)k.mv_data + 32, 4);
+		if (seq > SIGCHAIN_MAX_SEQ)
+			break; /* the chain's head, after its last event */
 		struct chain_stored_event ev;
-		if (decode_event(&v, (uint32_t)get_be((const uint8_t *)k.mv_data + 32, 4), &ev) < 0 ||
+		if (decode_event(&v, seq, &ev) < 0 ||
 		    visit(ctx, &ev) != 0) {
 			visited = -1;
 			break;
@@ -209,7 +225,8 @@ static enum api_error storage_error(int rc)
 	return API_INTERNAL;
 }
 
-/* The three writes of one append, in `child`. */
+/* The writes of one append, in `child`: the event, the head, and a
+ * revoke's claim record. */
 static int put_all(struct registry *r, MDB_txn *child, const struct chain_head *next, const struct sigchain_fields *f,
 		   const void *jcs, size_t len)
 {
@@ -223,12 +240,21 @@ static int put_all(struct registry *r, MDB_txn *child, const struct chain_head *
 	memcpy(v.mv_data, f->hash, SIGCHAIN_HASH_LEN);
 	memcpy((uint8_t *)v.mv_data + SIGCHAIN_HASH_LEN, jcs, len);
 
-	uint8_t head[HEAD_SIZE];
+	uint8_t head[HEAD_SIZE], hkey[EVENT_KEY_LEN];
 	encode_head(next, head);
-	MDB_val hk = { 32, (void *)f->chain }, hv = { sizeof head, head };
-	rc = mdb_put(child, r->chain_heads, &hk, &hv, 0);
-	if (rc != 0 || f->op != SIGCHAIN_OP_REVOKE)
+	event_key(f->chain, HEAD_KEY_SEQ, hkey);
+	MDB_val hk = { sizeof hkey, hkey }, hv = { sizeof head, head };
+	rc = mdb_put(child, r->chain_events, &hk, &hv, 0);
+	if (rc != 0)
 		return rc;
+	/* A head a registry written before kept in the head table moves with
+	 * the chain's first append now (an empty table answers at once). */
+	MDB_val old = { 32, (void *)f->chain };
+	rc = mdb_del(child, r->chain_heads, &old, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (f->op != SIGCHAIN_OP_REVOKE)
+		return 0;
 
 	/* Only a revoke writes a claim record: an add's is its event (a third
 	 * table's leaf less in every commit of adds). */

@@ -1,8 +1,12 @@
 /* The sigchains' layout in the registry's LMDB environment (SIGCHAIN.md §4),
- * three named tables that registry_open opens with the others:
- *   "chain_events": chain key (32) + seq (4, big-endian) -> event hash (32) + JCS(event)
- *   "chain_heads":  chain key (32) -> format (1), length (4), head hash (32),
- *                   signing key (32), last created_at seconds (8) and nanos (4)
+ * named tables that registry_open opens with the others:
+ *   "chain_events": chain key (32) + seq (4, big-endian) -> event hash (32) + JCS(event),
+ *                   and the chain's head under seq 0xffffffff, after its events:
+ *                   format (1), length (4), head hash (32), signing key (32),
+ *                   last created_at seconds (8) and nanos (4)
+ *   "chain_heads":  chain key (32) -> a head as above, in registries written
+ *                   before heads moved into "chain_events"; read when that
+ *                   has none, and removed at the chain's next append
  *   "chain_claims": chain key (32) + seq (4) of a revoked add -> 0; an add
  *                   without a record is active (registries written before
  *                   also hold 1, active, for adds: read alike)
